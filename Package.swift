@@ -1,0 +1,73 @@
+// swift-tools-version: 6.1
+// Aether: a Swift SDK for broadband subscriber management.
+// Library-centric: every module is a product other packages can depend on; executables stay thin.
+import PackageDescription
+
+let package = Package(
+    name: "Aether",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "EventSourcing", targets: ["EventSourcing"]),
+        .library(name: "NetlinkShaping", targets: ["NetlinkShaping"]),
+        .library(name: "LabKit", targets: ["LabKit"]),
+        .executable(name: "aether-lab", targets: ["aether-lab"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        // C libraries, found by pkg-config (see each folder's shim.h).
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        // hiredis.pc adds -D_FILE_OFFSET_BITS=64, which SwiftPM refuses with a warning; the header needs no flags.
+        .systemLibrary(name: "CHiredis", providers: [.apt(["libhiredis-dev"])]),
+        .systemLibrary(name: "CNftables", pkgConfig: "libnftables", providers: [.apt(["libnftables-dev"])]),
+        // Header-only shim for linux/*.h: packet sockets, BPF, netlink, tc, namespaces, pidfds.
+        .systemLibrary(name: "CLinuxNet"),
+
+        .target(
+            name: "EventSourcing",
+            dependencies: ["CLibPQ", "CHiredis"]
+        ),
+        .target(
+            name: "NetlinkShaping",
+            dependencies: ["CNftables"]
+        ),
+        .target(
+            name: "LabKit",
+            dependencies: [
+                "EventSourcing",
+                "CLinuxNet",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "aether-lab",
+            dependencies: [
+                "LabKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/Executables/aether-lab"
+        ),
+
+        // Shared by the test targets: the running service harness and throwaway namespaces.
+        .target(
+            name: "AetherTestSupport",
+            dependencies: ["LabKit"],
+            path: "Tests/AetherTestSupport"
+        ),
+        .testTarget(
+            name: "EventSourcingTests",
+            dependencies: ["EventSourcing", "AetherTestSupport"]
+        ),
+        .testTarget(
+            name: "NetlinkShapingTests",
+            dependencies: ["NetlinkShaping", "AetherTestSupport"]
+        ),
+        .testTarget(
+            name: "LabKitTests",
+            dependencies: ["LabKit", "AetherTestSupport"]
+        ),
+    ]
+)

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Installs every Debian package Aether builds with, runs or tests against.
+# Idempotent and non-interactive: when everything is present it only runs dpkg-query (well under a second).
+set -euo pipefail
+
+PACKAGES=(
+  # build: C libraries behind the system-library targets
+  pkg-config libpq-dev libhiredis-dev libnftables-dev
+  # services the harness and the lab run
+  postgresql redis-server redis-tools kea-dhcp4-server kea-ctrl-agent kea-admin
+  freeradius freeradius-postgresql freeradius-utils
+  # data plane and network tooling (tests and humans only, never the product's data path)
+  nftables iproute2 iputils-ping conntrack
+  # real DHCP peers
+  isc-dhcp-client isc-dhcp-relay udhcpc
+  # traffic, inspection and test peers
+  iperf3 curl dnsutils tshark socat netcat-openbsd
+  # dashboard: headless browser for tests, Chart.js served from its Debian location
+  chromium chromium-driver libjs-chart.js
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$'; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#PACKAGES[@]} packages present"
+  exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "install-deps: missing packages (${missing[*]}); run as root to install them" >&2
+  exit 1
+fi
+
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+# tshark asks whether non-root users may capture; answer once, never prompt.
+echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
+apt-get -o DPkg::Lock::Timeout=600 -qq update
+apt-get -o DPkg::Lock::Timeout=600 -qq install -y --no-install-recommends "${missing[@]}" >/dev/null
+echo "install-deps: done"
