@@ -1,0 +1,96 @@
+import Foundation
+
+/// Where the service harness keeps its state and which ports and names it may use.
+///
+/// Two profiles ship: `test` (for `make test`) and `lab` (for `make lab`); their ports and
+/// namespace names differ from each other and from the Debian defaults (5432, 6379, 8000, 1812),
+/// so the harness never collides with system services or with the other profile.
+public struct HarnessConfiguration: Hashable, Sendable, Codable {
+    /// Profile name; also the middle of every namespace name (`aet-<profile>-…`).
+    public var profile: String
+    /// Everything the harness writes lives below this folder (`AETHER_STATE_DIR` overrides it).
+    public var stateDirectory: String
+    /// TCP port of PostgreSQL on 127.0.0.1 (the Unix socket in `<state>/run` uses the same number).
+    public var postgresPort: Int
+    /// TCP port of Redis on 127.0.0.1 (namespaced clients use the Unix socket `<state>/run/redis.sock`).
+    public var redisPort: Int
+    /// HTTP port of the Kea control agent on 127.0.0.1.
+    public var keaControlAgentPort: Int
+    /// Address of the services namespace on its bridge; Kea and FreeRADIUS listen here.
+    public var servicesAddress: String
+    /// Prefix length of the services network (consumers attach addresses from it).
+    public var servicesPrefixLength: Int
+    /// How many /24 subscriber subnets Kea serves (`100.64.<n>.0/24`, relay/giaddr `.1`).
+    public var subscriberSubnetCount: Int
+    /// Kea lease lifetime in seconds.
+    public var leaseLifetime: Int
+    /// PostgreSQL without fsync: right for throwaway test data, wrong for a lab you keep.
+    public var durableStorage: Bool
+
+    /// Prefix of every namespace the harness and the tests using it create.
+    public var namespacePrefix: String { "aet-\(profile)" }
+    /// The namespace Kea and FreeRADIUS run in.
+    public var servicesNamespace: NetworkNamespace { NetworkNamespace("\(namespacePrefix)-svc") }
+    /// The bridge inside the services namespace that consumers attach to.
+    public var servicesBridge: String { "svcbr" }
+
+    /// The profile `make test` uses.
+    public static func test(stateDirectory: String? = nil) -> HarnessConfiguration {
+        HarnessConfiguration(profile: "test",
+                             stateDirectory: stateDirectory ?? defaultStateDirectory(profile: "test"),
+                             postgresPort: 25432, redisPort: 26379, keaControlAgentPort: 28000,
+                             servicesAddress: "198.18.0.1", servicesPrefixLength: 24,
+                             subscriberSubnetCount: 64, leaseLifetime: 3600, durableStorage: false)
+    }
+
+    /// The profile `make lab` uses.
+    public static func lab(stateDirectory: String? = nil) -> HarnessConfiguration {
+        HarnessConfiguration(profile: "lab",
+                             stateDirectory: stateDirectory ?? defaultStateDirectory(profile: "lab"),
+                             postgresPort: 15432, redisPort: 16379, keaControlAgentPort: 18000,
+                             servicesAddress: "198.18.0.1", servicesPrefixLength: 24,
+                             subscriberSubnetCount: 64, leaseLifetime: 3600, durableStorage: true)
+    }
+
+    /// A profile by name (`test` or `lab`); throws `invalidConfiguration` for anything else.
+    public static func named(_ profile: String, stateDirectory: String? = nil) throws -> HarnessConfiguration {
+        switch profile {
+        case "test": return .test(stateDirectory: stateDirectory)
+        case "lab": return .lab(stateDirectory: stateDirectory)
+        default:
+            throw LabKitError(.invalidConfiguration, "profile \"\(profile)\" is unknown; use \"test\" or \"lab\"")
+        }
+    }
+
+    /// `$AETHER_STATE_DIR` when set, else `/var/lib/aether/<profile>`.
+    ///
+    /// Not inside the checkout: PostgreSQL runs as `postgres` and must be able to reach its
+    /// data folder, which a checkout under `/root` (mode 0700) would forbid.
+    public static func defaultStateDirectory(profile: String) -> String {
+        if let override = ProcessInfo.processInfo.environment["AETHER_STATE_DIR"], !override.isEmpty {
+            return override
+        }
+        return "/var/lib/aether/\(profile)"
+    }
+
+    /// Checks the values that would otherwise fail deep inside a daemon.
+    public func validate() throws {
+        guard stateDirectory.hasPrefix("/") else {
+            throw LabKitError(.invalidConfiguration, "stateDirectory \"\(stateDirectory)\" must be an absolute path")
+        }
+        guard !stateDirectory.contains(where: { $0.isWhitespace || $0 == "'" || $0 == "\"" }) else {
+            throw LabKitError(.invalidConfiguration, "stateDirectory \"\(stateDirectory)\" must not contain spaces or quotes")
+        }
+        // sockaddr_un holds 108 bytes; PostgreSQL's socket is the longest name we create.
+        guard "\(stateDirectory)/run/.s.PGSQL.\(postgresPort)".utf8.count < 100 else {
+            throw LabKitError(.invalidConfiguration, "stateDirectory \"\(stateDirectory)\" is too long for Unix socket paths")
+        }
+        guard (1...250).contains(subscriberSubnetCount) else {
+            throw LabKitError(.invalidConfiguration, "subscriberSubnetCount \(subscriberSubnetCount) must be 1…250")
+        }
+        for (key, port) in [("postgresPort", postgresPort), ("redisPort", redisPort),
+                            ("keaControlAgentPort", keaControlAgentPort)] where !(1024...65535).contains(port) {
+            throw LabKitError(.invalidConfiguration, "\(key) \(port) must be 1024…65535")
+        }
+    }
+}

@@ -1,0 +1,46 @@
+import Foundation
+import Glibc
+
+/// A long-running child (dhcrelay in a test, a traffic generator) whose output goes to a log file.
+///
+/// Stop it with `terminate()`; it is our child, so its exit status is collected and no zombie stays.
+public final class BackgroundProcess: Sendable {
+    public let handle: ProcessHandle
+    public let arguments: [String]
+    /// Where the child's standard output and standard error are appended.
+    public let logPath: String
+
+    /// Starts `arguments` with stdin from /dev/null and stdout+stderr appended to `logPath`.
+    public init(_ arguments: [String], logPath: String, environment: [String: String]? = nil) throws {
+        let log = open(logPath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        guard log >= 0 else { throw LabKitError.errno("open \(logPath)") }
+        defer { close(log) }
+        let null = open("/dev/null", O_RDONLY | O_CLOEXEC)
+        guard null >= 0 else { throw LabKitError.errno("open /dev/null") }
+        defer { close(null) }
+        let pid = try Spawn.start(arguments, environment: environment, stdin: null, stdout: log, stderr: log)
+        guard let handle = ProcessHandle(pid: pid) else {
+            let status = (try? Spawn.waitForExit(pid)).map(Spawn.exitCode(fromWaitStatus:)) ?? -1
+            throw LabKitError(.daemonExited, "\(arguments.joined(separator: " ")) exited at once (status \(status)); see \(logPath)")
+        }
+        self.handle = handle
+        self.arguments = arguments
+        self.logPath = logPath
+    }
+
+    public var isRunning: Bool {
+        ProcessHandle.reapIfChild(handle.pid)
+        return handle.isAlive
+    }
+
+    /// Everything the process has written so far.
+    public func log() -> String {
+        (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+    }
+
+    /// SIGTERM, wait, SIGKILL after `timeoutSeconds`; returns when the child is gone and reaped.
+    public func terminate(timeoutSeconds: Double = 5) async {
+        await handle.terminate(timeoutSeconds: timeoutSeconds)
+        ProcessHandle.reapIfChild(handle.pid)
+    }
+}
