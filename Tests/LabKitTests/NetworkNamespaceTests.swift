@@ -1,0 +1,86 @@
+import AetherTestSupport
+import Foundation
+import Glibc
+import LabKit
+import Testing
+
+@Suite("Network namespaces, veth pairs and bridges")
+struct NetworkNamespaceTests {
+    @Test func vethPairCarriesTrafficBetweenNamespaces() async throws {
+        try await withTestNetwork { network in
+            let left = try await network.namespace("left")
+            let right = try await network.namespace("right")
+            try await left.addVeth("l0", peer: "r0", in: right)
+            try await left.addAddress("198.19.7.1/30", to: "l0")
+            try await right.addAddress("198.19.7.2/30", to: "r0")
+            let ping = try await left.run(["ping", "-c", "1", "-W", "5", "198.19.7.2"])
+            #expect(ping.succeeded, "\(ping.standardOutput)\(ping.standardError)")
+        }
+    }
+
+    @Test func bridgeJoinsSeveralNamespaces() async throws {
+        try await withTestNetwork { network in
+            let hub = try await network.namespace("hub")
+            try await hub.addBridge("br0")
+            var members: [NetworkNamespace] = []
+            for index in 1...2 {
+                let member = try await network.namespace("m\(index)")
+                try await member.addVeth("eth0", peer: "p\(index)", in: hub)
+                try await hub.attach("p\(index)", toBridge: "br0")
+                try await member.addAddress("198.19.8.\(index)/24", to: "eth0")
+                members.append(member)
+            }
+            let ping = try await members[0].run(["ping", "-c", "1", "-W", "5", "198.19.8.2"])
+            #expect(ping.succeeded, "\(ping.standardOutput)\(ping.standardError)")
+        }
+    }
+
+    @Test func performRunsInsideTheNamespace() async throws {
+        try await withTestNetwork { network in
+            let inside = try await network.namespace("inside")
+            let peer = try await network.namespace("peer")
+            try await inside.addVeth("in0", peer: "pe0", in: peer)
+            try await inside.addAddress("198.19.9.1/30", to: "in0")
+            // Binding to an address that exists only in the namespace proves where the socket lives.
+            let boundInside = try await inside.perform { Self.canBind(to: "198.19.9.1") }
+            let boundOutside = Self.canBind(to: "198.19.9.1")
+            #expect(boundInside)
+            #expect(!boundOutside)
+        }
+    }
+
+    @Test func deleteKillsWhatRunsInside() async throws {
+        let network = try await withTestNetwork { network -> (NetworkNamespace, Int32) in
+            let namespace = try await network.namespace("busy")
+            let process = try namespace.spawn(["sleep", "300"], logPath: network.directory + "/sleep.log")
+            try await namespace.delete()
+            return (namespace, process.handle.pid)
+        }
+        #expect(!network.0.exists)
+        #expect(ProcessHandle(pid: network.1) == nil)
+    }
+
+    @Test func overlongInterfaceNameIsRejectedBeforeTheKernelSeesIt() async throws {
+        try await withTestNetwork { network in
+            let a = try await network.namespace("a")
+            let b = try await network.namespace("b")
+            let error = try await #require(throws: LabKitError.self) {
+                try await a.addVeth("a-name-far-too-long", peer: "x", in: b)
+            }
+            #expect(error.code == .invalidConfiguration)
+            #expect(error.message.contains("IFNAMSIZ"))
+        }
+    }
+
+    static func canBind(to address: String) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var sin = sockaddr_in()
+        sin.sin_family = sa_family_t(AF_INET)
+        inet_pton(AF_INET, address, &sin.sin_addr)
+        return withUnsafePointer(to: &sin) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        } == 0
+    }
+}
