@@ -1,0 +1,39 @@
+# Aether: the two commands a newcomer needs are `make lab` and `make test`.
+# Everything else here is a step those two take, exposed for when you want just that step.
+
+SWIFT ?= swift
+LAB   := .build/debug/aether-lab
+# Upper bound for the whole test run; a hung test fails the run instead of CI's clock.
+TEST_TIMEOUT ?= 45m
+
+.PHONY: lab lab-down test test-down deps build build-tests clean
+
+## make lab: install what is missing, build, run the lab in the foreground (Ctrl-C stops it).
+lab: build
+	$(LAB) up --profile lab
+
+## make lab-down: stop a lab started with `aether-lab up --detach`.
+lab-down: build
+	$(LAB) down --profile lab
+
+## make test: install what is missing, build, start the test services, run every test,
+## stop the services and delete their state, exit with the tests' status.
+test: build-tests
+	$(LAB) services run --profile test --purge -- \
+		timeout --foreground $(TEST_TIMEOUT) $(SWIFT) test --skip-build --disable-xctest
+
+## make test-down: stop test services a bare `swift test` started.
+test-down: build
+	$(LAB) services down --profile test --purge
+
+deps:
+	./scripts/install-deps.sh
+
+build: deps
+	$(SWIFT) build
+
+build-tests: deps
+	$(SWIFT) build --build-tests
+
+clean:
+	rm -rf .build
