@@ -7,6 +7,7 @@ let package = Package(
     name: "Aether",
     platforms: [.macOS(.v15)],
     products: [
+        .library(name: "RadiusKit", targets: ["RadiusKit"]),
         .library(name: "EventSourcing", targets: ["EventSourcing"]),
         .library(name: "NetlinkShaping", targets: ["NetlinkShaping"]),
         .library(name: "LabKit", targets: ["LabKit"]),
@@ -15,6 +16,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // C libraries, found by pkg-config (see each folder's shim.h).
@@ -25,6 +27,10 @@ let package = Package(
         // Header-only shim for linux/*.h: packet sockets, BPF, netlink, tc, namespaces, pidfds.
         .systemLibrary(name: "CLinuxNet"),
 
+        .target(
+            name: "RadiusKit",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")]
+        ),
         .target(
             name: "EventSourcing",
             dependencies: ["CLibPQ", "CHiredis"]
@@ -56,6 +62,11 @@ let package = Package(
             name: "AetherTestSupport",
             dependencies: ["LabKit"],
             path: "Tests/AetherTestSupport"
+        ),
+        .testTarget(
+            name: "RadiusKitTests",
+            dependencies: ["RadiusKit", "AetherTestSupport"],
+            resources: [.copy("Vectors")]
         ),
         .testTarget(
             name: "EventSourcingTests",
