@@ -53,6 +53,10 @@ struct NetworkNamespaceTests {
         let network = try await withTestNetwork { network -> (NetworkNamespace, Int32) in
             let namespace = try await network.namespace("busy")
             let process = try namespace.spawn(["sleep", "300"], logPath: network.directory + "/sleep.log")
+            // `ip netns exec` enters the namespace a moment after the spawn returns.
+            try await Readiness.wait(for: "sleep inside the namespace", timeoutSeconds: 10) {
+                try await namespace.processIDs().contains(process.handle.pid)
+            }
             try await namespace.delete()
             return (namespace, process.handle.pid)
         }

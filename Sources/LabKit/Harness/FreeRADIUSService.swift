@@ -98,6 +98,15 @@ struct FreeRADIUSService {
                 "\tradius_db = \"host=\(postgres.socketDirectory) port=\(configuration.postgresPort) dbname=radius user=radius password=\(secrets.radiusDatabase)\"")
             return text
         }
+        // FreeRADIUS 3.2.1 predates the Blast-RADIUS fixes and signs no reply on its own; a
+        // Message-Authenticator placed in the reply list is computed when the reply is encoded.
+        try edit("sites-available/default") { text in
+            var text = text
+            for section in ["post-auth {", "\tPost-Auth-Type REJECT {"] where !text.contains(section + "\n" + Self.signReplies) {
+                text = text.replacingLines(matching: section, with: section + "\n" + Self.signReplies)
+            }
+            return text
+        }
         let link = configurationDirectory + "/mods-enabled/sql"
         if !StateFiles.exists(link) {
             try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: "../mods-available/sql")
@@ -114,6 +123,8 @@ struct FreeRADIUSService {
         }.joined(separator: "\n")
         try StateFiles.write(clients + "\n", to: configurationDirectory + "/clients.conf", mode: 0o600)
     }
+
+    static let signReplies = "\t\tupdate reply {\n\t\t\tMessage-Authenticator := 0x00\n\t\t}"
 
     private func edit(_ relativePath: String, _ transform: (String) -> String) throws {
         let path = configurationDirectory + "/" + relativePath
