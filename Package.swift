@@ -7,6 +7,7 @@ let package = Package(
     name: "Aether",
     platforms: [.macOS(.v15)],
     products: [
+        .library(name: "DHCPKit", targets: ["DHCPKit"]),
         .library(name: "RadiusKit", targets: ["RadiusKit"]),
         .library(name: "EventSourcing", targets: ["EventSourcing"]),
         .library(name: "NetlinkShaping", targets: ["NetlinkShaping"]),
@@ -27,6 +28,9 @@ let package = Package(
         // Header-only shim for linux/*.h: packet sockets, BPF, netlink, tc, namespaces, pidfds.
         .systemLibrary(name: "CLinuxNet"),
 
+        .target(
+            name: "DHCPKit"
+        ),
         .target(
             name: "RadiusKit",
             dependencies: [.product(name: "Crypto", package: "swift-crypto")]
@@ -62,6 +66,11 @@ let package = Package(
             name: "AetherTestSupport",
             dependencies: ["LabKit"],
             path: "Tests/AetherTestSupport"
+        ),
+        .testTarget(
+            name: "DHCPKitTests",
+            dependencies: ["DHCPKit", "AetherTestSupport"],
+            resources: [.copy("Vectors")]
         ),
         .testTarget(
             name: "RadiusKitTests",

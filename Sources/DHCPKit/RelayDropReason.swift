@@ -1,0 +1,23 @@
+/// Why a relay engine dropped a message; stable raw values for metric labels.
+public enum RelayDropReason: String, Hashable, Sendable, Codable, CaseIterable {
+    /// A client message arrived with option 82 on an untrusted port or interface
+    /// (RFC 3046 §2.1: discard and count).
+    case untrustedOption82
+    /// The message arrived on a port or interface the engine has no configuration for.
+    case unknownInterface
+    /// A BOOTREPLY arrived from the client side or a BOOTREQUEST from the server side.
+    case wrongDirection
+    /// `hops` already reached the configured limit (RFC 1542 §4.1.1).
+    case hopLimitExceeded
+    /// Option 82 in the message could not be parsed.
+    case malformedOption82
+    /// A reply could not be matched to a client port (no usable circuit-id or learned client).
+    case unknownClient
+    /// A reply carried option 82 with another relay's identity (remote-id or relay-id).
+    case notOurOption82
+    /// Adding option 82 would exceed the message size limit (RFC 3046 §2.1 would forward it
+    /// without; this engine's policy is to drop so no subscriber is served unidentified).
+    case option82DoesNotFit
+    /// A reply's `giaddr` is not this relay's address.
+    case notForThisRelay
+}
