@@ -35,12 +35,20 @@ public struct HarnessConfiguration: Hashable, Sendable, Codable {
     public var servicesBridge: String { "svcbr" }
 
     /// The profile `make test` uses.
+    ///
+    /// `AETHER_TEST_INSTANCE=<1…9>` gives a second, independent test harness (profile `t<n>`,
+    /// ports shifted by 10·n), so several checkouts can run their tests on one machine at once.
     public static func test(stateDirectory: String? = nil) -> HarnessConfiguration {
-        HarnessConfiguration(profile: "test",
-                             stateDirectory: stateDirectory ?? defaultStateDirectory(profile: "test"),
-                             postgresPort: 25432, redisPort: 26379, keaControlAgentPort: 28000,
-                             servicesAddress: "198.18.0.1", servicesPrefixLength: 24,
-                             subscriberSubnetCount: 64, leaseLifetime: 3600, durableStorage: false)
+        let requested = ProcessInfo.processInfo.environment["AETHER_TEST_INSTANCE"].flatMap { Int($0) } ?? 0
+        let instance = (1...9).contains(requested) ? requested : 0
+        let profile = instance == 0 ? "test" : "t\(instance)"
+        let shift = instance * 10
+        return HarnessConfiguration(profile: profile,
+                                    stateDirectory: stateDirectory ?? defaultStateDirectory(profile: profile),
+                                    postgresPort: 25432 + shift, redisPort: 26379 + shift,
+                                    keaControlAgentPort: 28000 + shift,
+                                    servicesAddress: "198.18.0.1", servicesPrefixLength: 24,
+                                    subscriberSubnetCount: 64, leaseLifetime: 3600, durableStorage: false)
     }
 
     /// The profile `make lab` uses.
