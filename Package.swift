@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "NetlinkShaping", targets: ["NetlinkShaping"]),
         .library(name: "LabKit", targets: ["LabKit"]),
         .executable(name: "aether-lab", targets: ["aether-lab"]),
+        .executable(name: "aether-relay", targets: ["aether-relay"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -29,7 +30,8 @@ let package = Package(
         .systemLibrary(name: "CLinuxNet"),
 
         .target(
-            name: "DHCPKit"
+            name: "DHCPKit",
+            dependencies: ["CLinuxNet"]
         ),
         .target(
             name: "RadiusKit",
@@ -59,6 +61,15 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Sources/Executables/aether-lab"
+        ),
+
+        .executableTarget(
+            name: "aether-relay",
+            dependencies: [
+                "DHCPKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/Executables/aether-relay"
         ),
 
         // Shared by the test targets: the running service harness and throwaway namespaces.

@@ -20,6 +20,7 @@
 #include <linux/pkt_cls.h>
 #include <linux/sched.h>        /* CLONE_NEWNET */
 #include <sys/prctl.h>
+#include <sys/ioctl.h>
 
 /* glibc >= 2.34 has this GNU extension but Swift's Glibc module is built without _GNU_SOURCE. */
 extern int posix_spawn_file_actions_addclosefrom_np(posix_spawn_file_actions_t *actions, int from);
@@ -34,6 +35,9 @@ static inline int cln_pidfd_open(pid_t pid) { return (int)syscall(SYS_pidfd_open
 
 /* setns(2) for network namespaces; affects the calling thread only. */
 static inline int cln_setns_net(int fd) { return (int)syscall(SYS_setns, fd, CLONE_NEWNET); }
+
+/* ioctl(2) is variadic, so Swift cannot call it; interface lookups (SIOCGIF*) go through here. */
+static inline int cln_ioctl_ifreq(int fd, unsigned long request, struct ifreq *ifr) { return ioctl(fd, request, ifr); }
 
 /* prctl(2) is variadic, so Swift cannot call it: orphaned descendants are re-parented to a
    subreaper instead of PID 1, which lets a supervisor reap daemons that forked away. */

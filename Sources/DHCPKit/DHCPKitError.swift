@@ -72,6 +72,12 @@ public struct DHCPKitError: Error, Hashable, Sendable, CustomStringConvertible {
         case badUDPChecksum
         /// A payload is too large to fit in the IPv4/UDP length fields (65,535 bytes).
         case payloadTooLong
+        /// No network interface has the given name in this network namespace.
+        case interfaceNotFound
+        /// A socket system call failed; the message carries the call and errno's text.
+        case socketFailed
+        /// A configuration file or value is unusable; `field` names the key, the message the file.
+        case invalidConfiguration
     }
 
     /// The stable failure identifier.

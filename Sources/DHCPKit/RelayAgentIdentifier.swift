@@ -54,7 +54,12 @@ public struct RelayAgentIdentifier: Hashable, Sendable, Codable, CustomStringCon
     /// Decodes from the printed form.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
-        self = try RelayAgentIdentifier(parsing: container.decode(String.self))
+        do {
+            self = try RelayAgentIdentifier(parsing: container.decode(String.self))
+        } catch let error as DHCPKitError {
+            // As a DecodingError the failure keeps its coding path, so config errors can name the key.
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: error.message)
+        }
     }
 
     /// Encodes as the printed form.

@@ -117,6 +117,13 @@ import Testing
             let frame = try DHCPFrame(parsing: discoverFrame)
             let payload = [UInt8](repeating: 0, count: DHCPFrame.maximumPayloadLength + 1)
             return { _ = try DHCPFrame(payload: payload, ethernet: frame.ethernet, ipv4: frame.ipv4, udp: frame.udp) }
+        case .interfaceNotFound:
+            return { _ = try NetworkInterface(named: "aether-nope0") }
+        case .socketFailed:
+            // 192.0.2.1 (TEST-NET-1) is on no interface here, so bind fails with EADDRNOTAVAIL.
+            return { _ = try UDPSocket(address: IPv4Address(192, 0, 2, 1), port: 6767) }
+        case .invalidConfiguration:
+            return { _ = try AccessNodeRelayFile.decode(Data(#"{"remoteID": "an-01", "ports": {}}"#.utf8), source: "relay.json") }
         }
     }
 }
