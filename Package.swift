@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "LabKit", targets: ["LabKit"]),
         .executable(name: "aether-lab", targets: ["aether-lab"]),
         .executable(name: "aether-relay", targets: ["aether-relay"]),
+        .executable(name: "aether-dhcp", targets: ["aether-dhcp"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -70,6 +71,15 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/Executables/aether-relay"
+        ),
+
+        .executableTarget(
+            name: "aether-dhcp",
+            dependencies: [
+                "DHCPKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/Executables/aether-dhcp"
         ),
 
         // Shared by the test targets: the running service harness and throwaway namespaces.

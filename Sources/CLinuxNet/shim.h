@@ -21,6 +21,8 @@
 #include <linux/sched.h>        /* CLONE_NEWNET */
 #include <sys/prctl.h>
 #include <sys/ioctl.h>
+#include <sys/uio.h>
+#include <string.h>
 
 /* glibc >= 2.34 has this GNU extension but Swift's Glibc module is built without _GNU_SOURCE. */
 extern int posix_spawn_file_actions_addclosefrom_np(posix_spawn_file_actions_t *actions, int from);
@@ -42,6 +44,33 @@ static inline int cln_ioctl_ifreq(int fd, unsigned long request, struct ifreq *i
 /* prctl(2) is variadic, so Swift cannot call it: orphaned descendants are re-parented to a
    subreaper instead of PID 1, which lets a supervisor reap daemons that forked away. */
 static inline int cln_become_child_subreaper(void) { return prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); }
+
+/* tpacket_auxdata.tp_status bit: the frame left this host's stack with its L4 checksum not yet
+   computed (offloaded, e.g. on veth), so the checksum field holds only the pseudo-header sum.
+   <linux/if_packet.h> cannot be included beside glibc's <netpacket/packet.h>. */
+#define CLN_TP_STATUS_CSUMNOTREADY (1u << 3)
+
+/* recvmsg(2) on a packet socket with PACKET_AUXDATA enabled: returns the frame length (with
+   MSG_TRUNC, the untruncated length) and the frame's tp_status. CMSG_* are macros, hence C. */
+static inline ssize_t cln_packet_recv(int fd, void *buffer, size_t length, int flags, uint32_t *status) {
+    union { struct cmsghdr align; char bytes[CMSG_SPACE(32)]; } control;
+    struct iovec iov = { buffer, length };
+    struct msghdr message;
+    memset(&message, 0, sizeof(message));
+    message.msg_iov = &iov;
+    message.msg_iovlen = 1;
+    message.msg_control = control.bytes;
+    message.msg_controllen = sizeof(control.bytes);
+    *status = 0;
+    ssize_t received = recvmsg(fd, &message, flags);
+    if (received < 0) return received;
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(&message); c != NULL; c = CMSG_NXTHDR(&message, c)) {
+        if (c->cmsg_level == SOL_PACKET && c->cmsg_type == PACKET_AUXDATA && c->cmsg_len >= CMSG_LEN(sizeof(uint32_t))) {
+            memcpy(status, CMSG_DATA(c), sizeof(uint32_t));
+        }
+    }
+    return received;
+}
 
 static inline uint32_t cln_nlmsg_align(uint32_t len) { return NLMSG_ALIGN(len); }
 static inline uint32_t cln_tc_h_make(uint32_t maj, uint32_t min) { return TC_H_MAKE(maj, min); }

@@ -70,10 +70,14 @@ public struct DHCPFrame: Hashable, Sendable, Codable {
 
     /// Parses an Ethernet frame (without FCS) down to the UDP payload.
     ///
+    /// Pass `verifyingUDPChecksum: false` only for frames whose checksum the kernel reports as
+    /// not yet computed (``PacketSocket/ReceivedFrame/checksumPending``, checksum offload on
+    /// virtual links), where the field holds a partial sum.
+    ///
     /// Checks: Ethernet length and EtherType IPv4 (one 802.1Q tag allowed), IPv4 version,
     /// IHL, total length and header checksum, no fragmentation, protocol UDP, UDP length equal
     /// to the IPv4 payload and a non-zero UDP checksum verified over the pseudo-header.
-    public init(parsing frame: [UInt8]) throws(DHCPKitError) {
+    public init(parsing frame: [UInt8], verifyingUDPChecksum: Bool = true) throws(DHCPKitError) {
         let (ethernet, ipOffset) = try EthernetHeader.parse(frame)
         guard ethernet.etherType == EthernetHeader.etherTypeIPv4 else {
             throw DHCPKitError(
@@ -92,7 +96,8 @@ public struct DHCPFrame: Hashable, Sendable, Codable {
                 message: "IP protocol \(ipv4.protocolNumber) is not UDP (17)")
         }
         let (udp, payloadRange) = try UDPHeader.parse(
-            frame, range: ipPayload, source: ipv4.source, destination: ipv4.destination)
+            frame, range: ipPayload, source: ipv4.source, destination: ipv4.destination,
+            verifyingChecksum: verifyingUDPChecksum)
         self.init(
             ethernet: ethernet, ipv4: ipv4, udp: udp, payload: Array(frame[payloadRange]),
             trailer: Array(frame[ipPayload.upperBound...]))

@@ -46,7 +46,8 @@ public struct UDPHeader: Hashable, Sendable, Codable {
     /// Parses the UDP header in `range` of `bytes` (the IPv4 payload), checks its length
     /// against the payload, and verifies a non-zero checksum. Returns header and payload range.
     static func parse(
-        _ bytes: [UInt8], range: Range<Int>, source: IPv4Address, destination: IPv4Address
+        _ bytes: [UInt8], range: Range<Int>, source: IPv4Address, destination: IPv4Address,
+        verifyingChecksum: Bool = true
     ) throws(DHCPKitError) -> (UDPHeader, Range<Int>) {
         var reader = ByteReader(bytes, range: range)
         let start = reader.offset
@@ -67,7 +68,7 @@ public struct UDPHeader: Hashable, Sendable, Codable {
             sourcePort: sourcePort, destinationPort: destinationPort, length: length,
             checksum: checksum)
         let payloadRange = reader.offset..<range.upperBound
-        if checksum != 0 {
+        if checksum != 0, verifyingChecksum {
             let payload = Array(bytes[payloadRange])
             let expected = header.computedChecksum(
                 source: source, destination: destination, payload: payload)

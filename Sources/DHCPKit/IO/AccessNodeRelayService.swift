@@ -44,16 +44,16 @@ public final class AccessNodeRelayService: Sendable {
 
     private func drain(_ socket: PacketSocket, _ handle: (DHCPFrame, DHCPMessage) -> Void) {
         while true {
-            let bytes: [UInt8]?
+            let received: PacketSocket.ReceivedFrame?
             do {
-                bytes = try socket.receive()
+                received = try socket.receiveFrame()
             } catch {
                 counters.increment("error.receive")
                 return
             }
-            guard let bytes else { return }
+            guard let received else { return }
             do {
-                let frame = try DHCPFrame(parsing: bytes)
+                let frame = try DHCPFrame(parsing: received.bytes, verifyingUDPChecksum: !received.checksumPending)
                 handle(frame, try frame.message())
             } catch {
                 // Malformed input is counted and dropped, never fatal.

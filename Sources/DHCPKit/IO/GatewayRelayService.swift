@@ -51,14 +51,14 @@ public final class GatewayRelayService: Sendable {
 
     private func drainClients(_ socket: PacketSocket, _ handle: (DHCPMessage) -> Void) {
         while true {
-            let bytes: [UInt8]?
-            do { bytes = try socket.receive() } catch {
+            let received: PacketSocket.ReceivedFrame?
+            do { received = try socket.receiveFrame() } catch {
                 counters.increment("error.receive")
                 return
             }
-            guard let bytes else { return }
+            guard let received else { return }
             do {
-                let frame = try DHCPFrame(parsing: bytes)
+                let frame = try DHCPFrame(parsing: received.bytes, verifyingUDPChecksum: !received.checksumPending)
                 // Only client → server traffic enters here; our own replies and server traffic do not.
                 guard frame.udp.destinationPort == UDPHeader.dhcpServerPort else { continue }
                 handle(try frame.message())

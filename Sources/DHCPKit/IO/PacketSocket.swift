@@ -28,6 +28,10 @@ public final class PacketSocket: @unchecked Sendable {
         guard fd >= 0 else { throw SystemCall.error("socket(AF_PACKET) on \(name)") }
         do throws(DHCPKitError) {
             try Self.attachFilter(fd, interface: name)
+            var one: Int32 = 1
+            guard setsockopt(fd, SOL_PACKET, PACKET_AUXDATA, &one, socklen_t(MemoryLayout<Int32>.size)) == 0 else {
+                throw SystemCall.error("PACKET_AUXDATA on \(name)")
+            }
             var ignore: Int32 = 1
             guard setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &ignore, socklen_t(MemoryLayout<Int32>.size)) == 0 else {
                 throw SystemCall.error("PACKET_IGNORE_OUTGOING on \(name)")
@@ -53,23 +57,40 @@ public final class PacketSocket: @unchecked Sendable {
 
     deinit { close(fileDescriptor) }
 
-    /// The next frame, or `nil` when none is waiting. Frames are complete Ethernet frames
-    /// without FCS; truncated reads (larger than ``maximumFrameLength``) are dropped.
-    public func receive() throws(DHCPKitError) -> [UInt8]? {
+    /// One received frame.
+    public struct ReceivedFrame: Sendable, Hashable {
+        /// The Ethernet frame without FCS.
+        public var bytes: [UInt8]
+        /// The sender's stack left the UDP checksum to offload (veth and other virtual links):
+        /// the field holds only the pseudo-header sum, so it cannot be verified (`TP_STATUS_CSUMNOTREADY`).
+        public var checksumPending: Bool
+    }
+
+    /// The next frame, or `nil` when none is waiting; frames larger than
+    /// ``maximumFrameLength`` are dropped.
+    public func receiveFrame() throws(DHCPKitError) -> ReceivedFrame? {
         var buffer = [UInt8](repeating: 0, count: Self.maximumFrameLength)
+        var status: UInt32 = 0
         while true {
-            let count = buffer.withUnsafeMutableBytes { recv(fileDescriptor, $0.baseAddress, $0.count, Int32(MSG_TRUNC)) }
+            let count = buffer.withUnsafeMutableBytes {
+                cln_packet_recv(fileDescriptor, $0.baseAddress, $0.count, Int32(MSG_TRUNC), &status)
+            }
             if count >= 0 {
                 guard count <= buffer.count else { continue }
                 buffer.removeSubrange(count...)
-                return buffer
+                return ReceivedFrame(bytes: buffer, checksumPending: status & CLN_TP_STATUS_CSUMNOTREADY != 0)
             }
             switch errno {
             case EINTR: continue
             case EAGAIN: return nil
-            default: throw SystemCall.error("recv on \(interface.name)")
+            default: throw SystemCall.error("recvmsg on \(interface.name)")
             }
         }
+    }
+
+    /// The next frame's bytes, or `nil` when none is waiting (see ``receiveFrame()``).
+    public func receive() throws(DHCPKitError) -> [UInt8]? {
+        try receiveFrame()?.bytes
     }
 
     /// Transmits one complete Ethernet frame on the interface.
