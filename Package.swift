@@ -41,7 +41,7 @@ let package = Package(
         ),
         .target(
             name: "NetlinkShaping",
-            dependencies: ["CNftables"]
+            dependencies: ["CNftables", "CLinuxNet", "DHCPKit"]
         ),
         .target(
             name: "LabKit",
@@ -83,7 +83,7 @@ let package = Package(
         ),
         .testTarget(
             name: "NetlinkShapingTests",
-            dependencies: ["NetlinkShaping", "AetherTestSupport"]
+            dependencies: ["NetlinkShaping", "AetherTestSupport", "CLinuxNet", "DHCPKit"]
         ),
         .testTarget(
             name: "LabKitTests",
