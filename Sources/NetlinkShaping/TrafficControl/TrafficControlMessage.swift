@@ -14,8 +14,10 @@ public struct TrafficControlObject: Hashable, Sendable {
     public let info: UInt32
     /// `TCA_KIND`: "htb", "ingress", "u32", …
     public let kind: String
-    /// The attributes inside `TCA_OPTIONS`.
+    /// The attributes inside `TCA_OPTIONS` (empty when the kind puts a bare struct there).
     public let options: [NetlinkAttribute]
+    /// `TCA_OPTIONS` as bytes.
+    public let rawOptions: ArraySlice<UInt8>
     /// Counters from `TCA_STATS2`, when present.
     public let statistics: TrafficControlStatistics?
 
@@ -38,7 +40,9 @@ public struct TrafficControlObject: Hashable, Sendable {
         self.parent = TCHandle(rawValue: parent)
         self.info = info
         kind = attributes.first(UInt16(TCA_KIND))?.string ?? ""
-        options = try attributes.first(UInt16(TCA_OPTIONS))?.nested() ?? []
+        // Some kinds (pfifo_fast, fifo) put a bare struct in TCA_OPTIONS instead of attributes.
+        rawOptions = attributes.first(UInt16(TCA_OPTIONS))?.payload ?? []
+        options = (try? NetlinkAttribute.parse(rawOptions)) ?? []
         statistics = try attributes.first(UInt16(TCA_STATS2)).map { try TrafficControlStatistics(stats2: $0.nested()) }
     }
 }
