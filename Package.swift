@@ -44,7 +44,7 @@ let package = Package(
         ),
         .target(
             name: "NetlinkShaping",
-            dependencies: ["CNftables"]
+            dependencies: ["CNftables", "CLinuxNet", "DHCPKit"]
         ),
         .target(
             name: "LabKit",
@@ -104,7 +104,7 @@ let package = Package(
         ),
         .testTarget(
             name: "NetlinkShapingTests",
-            dependencies: ["NetlinkShaping", "AetherTestSupport"]
+            dependencies: ["NetlinkShaping", "AetherTestSupport", "CLinuxNet", "DHCPKit"]
         ),
         .testTarget(
             name: "LabKitTests",

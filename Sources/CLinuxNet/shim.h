@@ -18,6 +18,10 @@
 #include <linux/if_link.h>
 #include <linux/pkt_sched.h>
 #include <linux/pkt_cls.h>
+#include <linux/gen_stats.h>                    /* gnet_stats_basic, gnet_stats_queue, TCA_STATS_* */
+#include <linux/tc_act/tc_mirred.h>             /* tc_mirred, TCA_MIRRED_*, TCA_EGRESS_REDIR */
+#include <linux/netfilter/nfnetlink.h>          /* nfgenmsg, NFNL_SUBSYS_*, NETLINK_NETFILTER */
+#include <linux/netfilter/nfnetlink_conntrack.h> /* IPCTNL_MSG_CT_*, CTA_* */
 #include <linux/sched.h>        /* CLONE_NEWNET */
 #include <sys/prctl.h>
 #include <sys/ioctl.h>
