@@ -82,6 +82,9 @@ let package = Package(
             path: "Sources/Executables/aether-dhcp"
         ),
 
+        // Small programs that each show one module at work (Examples/).
+        .executableTarget(name: "dhcp-stamp", dependencies: ["DHCPKit"], path: "Examples/dhcp-stamp"),
+
         // Shared by the test targets: the running service harness and throwaway namespaces.
         .target(
             name: "AetherTestSupport",

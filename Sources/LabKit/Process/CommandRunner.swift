@@ -73,10 +73,13 @@ public enum CommandRunner {
                 if errno == EINTR { continue }
                 throw LabKitError.errno("poll")
             }
-            if ready == 0, MonotonicClock.now >= deadline, !killed {
+            if MonotonicClock.now >= deadline, !killed {
                 kill(pid, SIGKILL)
                 killed = true
             }
+            // A grandchild that outlives the killed command may hold the pipes open forever:
+            // stop reading shortly after the kill instead of waiting for an EOF that never comes.
+            if killed, MonotonicClock.now >= deadline + 2 { break }
             for entry in fds where entry.revents != 0 {
                 var chunk = [UInt8](repeating: 0, count: 65536)
                 let count = chunk.withUnsafeMutableBytes { read(entry.fd, $0.baseAddress, $0.count) }
