@@ -21,6 +21,28 @@ public struct EventSourcingError: Error, Hashable, Sendable, CustomStringConvert
         public static let redisIOFailed = Code(rawValue: "redisIOFailed")
         /// Redis answered the command with an error reply.
         public static let redisCommandFailed = Code(rawValue: "redisCommandFailed")
+        /// Redis answered with a reply whose shape the command does not produce (not an entry list, no ID).
+        public static let redisUnexpectedReply = Code(rawValue: "redisUnexpectedReply")
+        /// An event names a schema version this build does not understand; upgrade the reader.
+        public static let unsupportedSchemaVersion = Code(rawValue: "unsupportedSchemaVersion")
+        /// An event names an `event_type` this build does not know.
+        public static let unknownEventType = Code(rawValue: "unknownEventType")
+        /// An event's bytes are not a valid envelope (bad JSON, missing or out-of-range field).
+        public static let malformedEvent = Code(rawValue: "malformedEvent")
+        /// The embedded outbox (SQLite) failed to read or write.
+        public static let outboxFailed = Code(rawValue: "outboxFailed")
+        /// The outbox file belongs to another BNG than the one opening it.
+        public static let outboxIdentityMismatch = Code(rawValue: "outboxIdentityMismatch")
+        /// A migration file is unusable (bad name, duplicate version) or an applied one was edited.
+        public static let migrationInvalid = Code(rawValue: "migrationInvalid")
+        /// A pooled connection could not be had within the pool's wait limit.
+        public static let poolExhausted = Code(rawValue: "poolExhausted")
+        /// A column value could not be decoded as the requested Swift type.
+        public static let postgresDecodingFailed = Code(rawValue: "postgresDecodingFailed")
+        /// A retrying operation gave up after its attempt limit.
+        public static let retriesExhausted = Code(rawValue: "retriesExhausted")
+        /// A configuration value is out of range (batch size 0, empty stream name, …).
+        public static let invalidConfiguration = Code(rawValue: "invalidConfiguration")
     }
 
     public let code: Code
@@ -37,6 +59,21 @@ public struct EventSourcingError: Error, Hashable, Sendable, CustomStringConvert
         self.sqlState = sqlState
         self.file = file
         self.line = line
+    }
+
+    /// True when the failure is about reaching the server rather than the request itself:
+    /// reconnecting and retrying the same work is the right response.
+    public var isConnectionLoss: Bool {
+        switch code {
+        case .postgresConnectionFailed, .redisConnectionFailed, .redisIOFailed:
+            return true
+        case .postgresQueryFailed:
+            // Class 08 = connection exception; 57P01-57P03 = admin/crash shutdown, cannot connect now.
+            guard let sqlState else { return true }
+            return sqlState.hasPrefix("08") || ["57P01", "57P02", "57P03", "53300"].contains(sqlState)
+        default:
+            return false
+        }
     }
 
     public var description: String {
