@@ -43,6 +43,9 @@ public struct TestConsumerConfiguration: Codable, Sendable {
 struct TestConsumerMain {
     static func main() {
         do {
+            if CommandLine.arguments.count == 5, CommandLine.arguments[1] == "append" {
+                try appendThenDie(path: CommandLine.arguments[2], bngID: CommandLine.arguments[3], count: Int(CommandLine.arguments[4]) ?? 0)
+            }
             guard CommandLine.arguments.count == 2 else {
                 throw EventSourcingError(.invalidConfiguration, "usage: EventSourcingTestConsumer '<json configuration>'")
             }
@@ -76,6 +79,21 @@ struct TestConsumerMain {
             exit(1)
         }
     }
+}
+
+/// `append <outbox> <bng> <n>`: appends n events one at a time, printing each sequence number
+/// once `append` returned, then SIGKILLs itself: whatever it printed must be in the file.
+func appendThenDie(path: String, bngID: String, count: Int) throws -> Never {
+    let outbox = try SQLiteOutbox(path: path, bngID: bngID)
+    for i in 0..<count {
+        let ts = EventTimestamp(microsecondsSinceEpoch: 1_764_000_000_000_000 + Int64(i))
+        let event = try outbox.append(EventDraft(timestamp: ts, payload: .bngHealthUpdate(
+            BNGHealthUpdatePayload(cpuPercent: Double(i), memoryUsedBytes: UInt64(i)))))
+        print("appended \(event.seq)")
+        fflush(nil)
+    }
+    kill(getpid(), SIGKILL)
+    exit(1)
 }
 
 final class CommitCounter: @unchecked Sendable {

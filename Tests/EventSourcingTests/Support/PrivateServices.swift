@@ -101,3 +101,30 @@ enum Unique {
 }
 
 var runningAsRoot: Bool { getuid() == 0 }
+
+/// Runs `body` with a started private Redis, destroyed afterwards whatever happens.
+func withPrivateRedis<T>(_ body: (PrivateRedis) async throws -> T) async throws -> T {
+    let redis = try PrivateRedis()
+    do {
+        try await redis.start()
+        let value = try await body(redis)
+        await redis.destroy()
+        return value
+    } catch {
+        await redis.destroy()
+        throw error
+    }
+}
+
+/// Runs `body` with a started private PostgreSQL, destroyed afterwards whatever happens.
+func withPrivatePostgres<T>(_ body: (PrivatePostgres) async throws -> T) async throws -> T {
+    let server = try await PrivatePostgres.create()
+    do {
+        let value = try await body(server)
+        await server.destroy()
+        return value
+    } catch {
+        await server.destroy()
+        throw error
+    }
+}
