@@ -3,7 +3,7 @@ import EventSourcing
 /// A PostgreSQL projection for the crash tests: per source, how many events were applied, the
 /// last seq and an order-sensitive md5 chain. It refuses any event that is not exactly the
 /// successor of the last one applied, so a duplicate or out-of-order application fails loudly.
-public struct ChainProjection: EventProjection {
+public struct ChainProjection: EventProjection, Sendable {
     /// Table name (one per test, so tests do not share state).
     public let table: String
 

@@ -6,6 +6,11 @@ import Glibc
 /// Calls block the calling thread until Redis answers: use a thread of your own, not Swift's
 /// cooperative pool, for sustained traffic. Error replies are thrown as `redisCommandFailed`
 /// so a caller never mistakes `ERR …` for data.
+///
+/// hiredis writes with plain `write(2)`, so a Redis that went away would kill the process with
+/// SIGPIPE; the first connection therefore sets SIGPIPE to ignored when it is still at its
+/// default action (a handler the application installed is left alone). Writes then fail with
+/// EPIPE, reported as `redisIOFailed`.
 public final class RedisConnection {
     private let context: UnsafeMutablePointer<redisContext>
     /// Where this connection points.
@@ -15,6 +20,7 @@ public final class RedisConnection {
     /// bounds every later read and write (hiredis `redisSetTimeout`); keep it above any
     /// `BLOCK` time you pass to Redis. `nil` waits forever.
     public init(_ endpoint: RedisEndpoint, commandTimeoutMilliseconds: Int? = nil) throws {
+        _ = Self.ignoreBrokenPipes
         self.endpoint = endpoint
         let timeout = timeval(tv_sec: endpoint.connectTimeoutMilliseconds / 1000,
                               tv_usec: (endpoint.connectTimeoutMilliseconds % 1000) * 1000)
@@ -48,6 +54,16 @@ public final class RedisConnection {
     }
 
     deinit { redisFree(context) }
+
+    /// Runs once: SIG_DFL → SIG_IGN for SIGPIPE (see the type's description).
+    private static let ignoreBrokenPipes: Void = {
+        var current = sigaction()
+        guard sigaction(SIGPIPE, nil, &current) == 0, current.__sigaction_handler.sa_handler == nil else { return }
+        var ignore = sigaction()
+        ignore.__sigaction_handler.sa_handler = SIG_IGN
+        sigemptyset(&ignore.sa_mask)
+        _ = sigaction(SIGPIPE, &ignore, nil)
+    }()
 
     /// Sends one command (binary-safe arguments) and waits for its reply.
     @discardableResult

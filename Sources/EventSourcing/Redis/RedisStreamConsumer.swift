@@ -74,7 +74,7 @@ public final class RedisStreamConsumer: EventStreamConsumer {
     /// `XACK stream group id…`.
     public func acknowledge(_ ids: [StreamMessageID]) throws {
         guard !ids.isEmpty else { return }
-        try redis.withConnection { try $0.command(["XACK", stream, group] + ids.map(\.rawValue)) }
+        _ = try redis.withConnection { try $0.command(["XACK", stream, group] + ids.map(\.rawValue)) }
     }
 
     /// Messages delivered to the group and not acknowledged yet (`XPENDING` summary count).
@@ -110,6 +110,6 @@ public final class RedisDeadLetterStream: DeadLetterSink {
         let extra = [StreamField("original_id", message.id.rawValue), StreamField("dead_code", reason.code.rawValue),
                      StreamField("dead_reason", reason.message)]
         let arguments = head.map { Array($0.utf8) } + (message.fields + extra).flatMap { [Array($0.name.utf8), $0.value] }
-        try redis.withConnection { try $0.command(arguments) }
+        _ = try redis.withConnection { try $0.command(arguments) }
     }
 }
