@@ -5,8 +5,11 @@
 public struct EventSourcingError: Error, Hashable, Sendable, CustomStringConvertible {
     /// Stable identifiers for every failure this module reports.
     public struct Code: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+        /// The stable identifier.
         public let rawValue: String
+        /// Wraps an identifier.
         public init(rawValue: String) { self.rawValue = rawValue }
+        /// The identifier.
         public var description: String { rawValue }
 
         /// libpq could not open a connection (server down, wrong socket, bad credentials).
@@ -45,13 +48,18 @@ public struct EventSourcingError: Error, Hashable, Sendable, CustomStringConvert
         public static let invalidConfiguration = Code(rawValue: "invalidConfiguration")
     }
 
+    /// What kind of failure this is; stable across releases.
     public let code: Code
+    /// What went wrong and what to do about it.
     public let message: String
     /// SQLSTATE for PostgreSQL server errors (`23505` unique violation, `57P01` admin shutdown, …).
     public let sqlState: String?
+    /// Source file that raised the error.
     public let file: String
+    /// Line in `file`.
     public let line: Int
 
+    /// An error; `file` and `line` default to the caller's location.
     public init(_ code: Code, _ message: String, sqlState: String? = nil,
                 file: String = #fileID, line: Int = #line) {
         self.code = code
@@ -76,6 +84,7 @@ public struct EventSourcingError: Error, Hashable, Sendable, CustomStringConvert
         }
     }
 
+    /// `code: message [SQLSTATE …]`.
     public var description: String {
         var text = "\(code): \(message)"
         if let sqlState { text += " [SQLSTATE \(sqlState)]" }

@@ -4,13 +4,17 @@ import Foundation
 ///
 /// Output is deterministic (sorted keys), so the same event always has the same bytes.
 public struct EventCodec: Sendable {
+    private let encoder: JSONEncoder
+    private let decoder = JSONDecoder()
+
     /// A codec.
-    public init() {}
+    public init() {
+        encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+    }
 
     /// The JSON bytes of `envelope`.
     public func encode(_ envelope: EventEnvelope) throws -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
         do {
             return Array(try encoder.encode(envelope))
         } catch {
@@ -21,7 +25,7 @@ public struct EventCodec: Sendable {
     /// Decodes an envelope; throws `unsupportedSchemaVersion`, `unknownEventType` or `malformedEvent`.
     public func decode(_ bytes: [UInt8]) throws -> EventEnvelope {
         do {
-            return try JSONDecoder().decode(EventEnvelope.self, from: Data(bytes))
+            return try decoder.decode(EventEnvelope.self, from: Data(bytes))
         } catch let error as EventSourcingError {
             throw error
         } catch let DecodingError.keyNotFound(key, context) {

@@ -1,5 +1,28 @@
+import Dispatch
 import Foundation
 import Logging
+
+/// Slots written by distinct workers of `concurrentPerform` (each index exactly once).
+/// Raw storage rather than an array property: concurrent writes to distinct elements of a
+/// class-held array would trip Swift's exclusivity checks.
+private final class DecodeResults: @unchecked Sendable {
+    typealias Slot = Result<EventEnvelope, EventSourcingError>?
+    private let slots: UnsafeMutablePointer<Slot>
+    private let count: Int
+    init(count: Int) {
+        self.count = count
+        slots = .allocate(capacity: max(count, 1))
+        slots.initialize(repeating: nil, count: count)
+    }
+    deinit {
+        slots.deinitialize(count: count)
+        slots.deallocate()
+    }
+    func set(_ index: Int, _ value: Result<EventEnvelope, EventSourcingError>) { slots[index] = value }
+    var values: [Result<EventEnvelope, EventSourcingError>] {
+        (0..<count).map { slots[$0] ?? .failure(EventSourcingError(.malformedEvent, "message \($0) was not decoded")) }
+    }
+}
 
 /// Consumes a stream into an event store: read a batch, decode, store and project in one
 /// transaction, acknowledge only after the commit.
@@ -108,17 +131,21 @@ public final class EventIngestor<Consumer: EventStreamConsumer, Store: EventStor
         var result = StepResult(messages: messages.count)
         guard !messages.isEmpty else { return result }
         var events: [EventEnvelope] = []
+        var encoded: [[UInt8]] = []
         events.reserveCapacity(messages.count)
-        for message in messages {
-            do {
-                events.append(try EventStreamFormat.envelope(from: message, codec: codec))
-            } catch let error as EventSourcingError {
+        encoded.reserveCapacity(messages.count)
+        for (message, decoded) in zip(messages, Self.decode(messages, codec: codec)) {
+            switch decoded {
+            case let .success(event):
+                events.append(event)
+                encoded.append(message.value(EventStreamFormat.eventField) ?? [])
+            case let .failure(error):
                 logger.debug("dead-lettering message", metadata: ["id": "\(message.id)", "error": "\(error)"])
                 try deadLetters.deadLetter(message, reason: error)
                 result.deadLettered += 1
             }
         }
-        result.outcome = try store.append(events, projection: projection)
+        result.outcome = try store.append(events, encoded: encoded, projection: projection)
         if result.outcome.held > 0 {
             logger.debug("events held behind a sequence gap", metadata: ["held": "\(result.outcome.held)"])
         }
@@ -142,6 +169,26 @@ public final class EventIngestor<Consumer: EventStreamConsumer, Store: EventStor
                 control.sleep(seconds: delay)
             }
         }
+    }
+
+    /// Decodes every message; large batches are split across the machine's cores, because JSON
+    /// decoding is the costliest client-side step of ingest (see Docs/eventsourcing.md, Performance).
+    static func decode(_ messages: [StreamMessage], codec: EventCodec) -> [Result<EventEnvelope, EventSourcingError>] {
+        let results = DecodeResults(count: messages.count)
+        let workers = messages.count >= 64 ? max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8)) : 1
+        let chunk = (messages.count + workers - 1) / workers
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            for index in (worker * chunk)..<min((worker + 1) * chunk, messages.count) {
+                do {
+                    results.set(index, .success(try EventStreamFormat.envelope(from: messages[index], codec: codec)))
+                } catch let error as EventSourcingError {
+                    results.set(index, .failure(error))
+                } catch {
+                    results.set(index, .failure(EventSourcingError(.malformedEvent, "\(error)")))
+                }
+            }
+        }
+        return results.values
     }
 
     static func monotonicMilliseconds() -> UInt64 {

@@ -9,6 +9,10 @@ public protocol EventStore: AnyObject {
     /// transaction, applies every event that became contiguous to `projection`. All or nothing.
     func append(_ events: [EventEnvelope], projection: some EventProjection<Context>) throws -> AppendOutcome
 
+    /// `append`, with each event's JSON exactly as received (`encoded[i]` encodes `events[i]`),
+    /// so a store that keeps the JSON need not encode it again. Defaults to `append(_:projection:)`.
+    func append(_ events: [EventEnvelope], encoded: [[UInt8]], projection: some EventProjection<Context>) throws -> AppendOutcome
+
     /// Missing ranges per source: numbers below the highest stored one that are not stored.
     func gaps() throws -> [SequenceGap]
 
@@ -20,4 +24,11 @@ public protocol EventStore: AnyObject {
 
     /// Stored events of `source` with `seq > after`, in order, at most `limit`.
     func events(of source: EventSource, after: UInt64, limit: Int) throws -> [EventEnvelope]
+}
+
+extension EventStore {
+    /// Ignores `encoded` and calls `append(_:projection:)`.
+    public func append(_ events: [EventEnvelope], encoded: [[UInt8]], projection: some EventProjection<Context>) throws -> AppendOutcome {
+        try append(events, projection: projection)
+    }
 }

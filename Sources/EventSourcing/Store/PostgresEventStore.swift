@@ -67,14 +67,26 @@ public final class PostgresEventStore: EventStore, @unchecked Sendable {
 
     /// Stores and projects `events` in one transaction (see the type's description).
     public func append(_ events: [EventEnvelope], projection: some EventProjection<Context>) throws -> AppendOutcome {
+        try append(events, encoded: try events.map { try codec.encode($0) }, projection: projection)
+    }
+
+    /// Stores and projects `events`, writing `encoded` (their JSON as received) to the `event` column.
+    public func append(_ events: [EventEnvelope], encoded: [[UInt8]], projection: some EventProjection<Context>) throws -> AppendOutcome {
         guard !events.isEmpty else { return AppendOutcome() }
+        guard encoded.count == events.count else {
+            throw EventSourcingError(.invalidConfiguration, "append got \(events.count) events but \(encoded.count) encodings")
+        }
         var unique: [EventKey: EventEnvelope] = [:]
-        for event in events { unique[event.key] = event }
+        var json: [EventKey: [UInt8]] = [:]
+        for (event, bytes) in zip(events, encoded) {
+            unique[event.key] = event
+            json[event.key] = bytes
+        }
         let sorted = unique.values.sorted { $0.key < $1.key }
-        let rows = try sorted.map { event -> [String?] in
+        let rows = sorted.map { event -> [String?] in
             [event.source.bngID, event.source.instanceID.postgresText, String(event.seq), event.eventType.rawValue,
              event.timestamp.postgresText, String(event.schemaVersion), event.payload.sessionID?.postgresText,
-             String(decoding: try codec.encode(event), as: UTF8.self)]
+             String(decoding: json[event.key]!, as: UTF8.self)]
         }
         return try pool.withConnection { connection in
             try connection.transaction { tx in

@@ -1,0 +1,25 @@
+// swift-tools-version: 6.1
+// Benchmarks live outside the root package so `swift build`/`make test` never build them.
+// Run one module's set with: cd Benchmarks && swift package benchmark --filter <name>
+import PackageDescription
+
+let package = Package(
+    name: "AetherBenchmarks",
+    platforms: [.macOS(.v15)],
+    dependencies: [
+        .package(name: "Aether", path: ".."),
+        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+    ],
+    targets: [
+        .executableTarget(
+            name: "EventSourcingBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "EventSourcing", package: "Aether"),
+                .product(name: "LabKit", package: "Aether"),
+            ],
+            path: "EventSourcingBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+    ]
+)
