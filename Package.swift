@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // C libraries, found by pkg-config (see each folder's shim.h).
@@ -40,7 +41,11 @@ let package = Package(
         ),
         .target(
             name: "EventSourcing",
-            dependencies: ["CLibPQ", "CHiredis"]
+            dependencies: [
+                "CLibPQ", "CHiredis",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .target(
             name: "NetlinkShaping",
@@ -103,7 +108,13 @@ let package = Package(
         ),
         .testTarget(
             name: "EventSourcingTests",
-            dependencies: ["EventSourcing", "AetherTestSupport"]
+            dependencies: ["EventSourcing", "AetherTestSupport", "EventSourcingTestConsumer"]
+        ),
+        // A consumer the EventSourcing crash tests run as a separate process and kill -9.
+        .executableTarget(
+            name: "EventSourcingTestConsumer",
+            dependencies: ["EventSourcing"],
+            path: "Tests/EventSourcingTestConsumer"
         ),
         .testTarget(
             name: "NetlinkShapingTests",

@@ -1,18 +1,15 @@
 // swift-tools-version: 6.1
 // libFuzzer harnesses for Aether's parsers of untrusted input. See Fuzz/README.md.
-import Foundation
 import PackageDescription
-
-// A path dependency is named after its folder, which is whatever the checkout is called.
-let aether = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().lastPathComponent
 
 let package = Package(
     name: "AetherFuzz",
-    dependencies: [.package(path: "..")],
+    // Named explicitly: a path dependency is otherwise named after the checkout's folder.
+    dependencies: [.package(name: "Aether", path: "..")],
     targets: [
-        .executableTarget(name: "DHCPMessageFuzz", dependencies: [.product(name: "DHCPKit", package: aether)],
+        .executableTarget(name: "DHCPMessageFuzz", dependencies: [.product(name: "DHCPKit", package: "Aether")],
                           path: "DHCPMessageFuzz"),
-        .executableTarget(name: "DHCPFrameFuzz", dependencies: [.product(name: "DHCPKit", package: aether)],
+        .executableTarget(name: "DHCPFrameFuzz", dependencies: [.product(name: "DHCPKit", package: "Aether")],
                           path: "DHCPFrameFuzz"),
     ]
 )

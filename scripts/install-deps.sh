@@ -6,6 +6,8 @@ set -euo pipefail
 PACKAGES=(
   # build: C libraries behind the system-library targets
   pkg-config libpq-dev libhiredis-dev libnftables-dev
+  # EventSourcing's durable outbox: GRDB over the system SQLite
+  libsqlite3-dev
   # services the harness and the lab run
   postgresql redis-server redis-tools kea-dhcp4-server kea-ctrl-agent kea-admin
   freeradius freeradius-postgresql freeradius-utils

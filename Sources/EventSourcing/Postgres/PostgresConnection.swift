@@ -9,7 +9,10 @@ import Glibc
 /// spliced into SQL.
 public final class PostgresConnection {
     private let handle: OpaquePointer
+    /// Where this connection points.
     public let info: PostgresConnectionInfo
+    /// Open `transaction` blocks (nesting uses savepoints).
+    private var transactionDepth = 0
 
     /// Opens a connection; throws `postgresConnectionFailed` with libpq's reason.
     public init(_ info: PostgresConnectionInfo) throws {
@@ -47,6 +50,35 @@ public final class PostgresConnection {
             PQexecParams(handle, sql, Int32(parameters.count), nil, values, nil, nil, 0)
         }
         return try PostgresResult.checked(result, connection: handle, statement: sql)
+    }
+
+    /// Runs one statement with typed parameters (`nil` = SQL NULL) and returns its rows.
+    @discardableResult
+    public func query(_ sql: String, bindings: [(any PostgresBindable)?]) throws -> PostgresResult {
+        try query(sql, bindings.map { $0?.postgresText })
+    }
+
+    /// True while libpq considers the connection usable (`PQstatus` is `CONNECTION_OK`).
+    public var isHealthy: Bool { PQstatus(handle) == CONNECTION_OK }
+
+    /// Runs `body` in a transaction: `BEGIN`, then `COMMIT` when it returns, `ROLLBACK` when it
+    /// throws (the error is rethrown). Nested calls use savepoints. When `COMMIT` itself fails
+    /// (server gone), the outcome is unknown to the client: make the work idempotent.
+    public func transaction<T>(_ body: (PostgresConnection) throws -> T) throws -> T {
+        let savepoint = transactionDepth > 0 ? "aether_sp_\(transactionDepth)" : nil
+        try execute(script: savepoint.map { "SAVEPOINT \($0)" } ?? "BEGIN")
+        transactionDepth += 1
+        defer { transactionDepth -= 1 }
+        let value: T
+        do {
+            value = try body(self)
+        } catch {
+            // The rollback can fail too when the connection is gone; the original error matters more.
+            try? execute(script: savepoint.map { "ROLLBACK TO SAVEPOINT \($0)" } ?? "ROLLBACK")
+            throw error
+        }
+        try execute(script: savepoint.map { "RELEASE SAVEPOINT \($0)" } ?? "COMMIT")
+        return value
     }
 
     /// Runs a script of several statements with no parameters (schema files, migrations).

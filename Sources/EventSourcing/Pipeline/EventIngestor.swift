@@ -1,0 +1,199 @@
+import Dispatch
+import Foundation
+import Logging
+
+/// Slots written by distinct workers of `concurrentPerform` (each index exactly once).
+/// Raw storage rather than an array property: concurrent writes to distinct elements of a
+/// class-held array would trip Swift's exclusivity checks.
+private final class DecodeResults: @unchecked Sendable {
+    typealias Slot = Result<EventEnvelope, EventSourcingError>?
+    private let slots: UnsafeMutablePointer<Slot>
+    private let count: Int
+    init(count: Int) {
+        self.count = count
+        slots = .allocate(capacity: max(count, 1))
+        slots.initialize(repeating: nil, count: count)
+    }
+    deinit {
+        slots.deinitialize(count: count)
+        slots.deallocate()
+    }
+    func set(_ index: Int, _ value: Result<EventEnvelope, EventSourcingError>) { slots[index] = value }
+    var values: [Result<EventEnvelope, EventSourcingError>] {
+        (0..<count).map { slots[$0] ?? .failure(EventSourcingError(.malformedEvent, "message \($0) was not decoded")) }
+    }
+}
+
+/// Consumes a stream into an event store: read a batch, decode, store and project in one
+/// transaction, acknowledge only after the commit.
+///
+/// At-least-once in, exactly-once stored: a crash after commit and before ack redelivers the
+/// batch, and the store drops the duplicates by key. On start and after any error it first
+/// re-reads its own pending messages; every `claimIntervalMilliseconds` it takes over messages
+/// other consumers left pending longer than `claimIdleMilliseconds`.
+public final class EventIngestor<Consumer: EventStreamConsumer, Store: EventStore, Projection: EventProjection>: @unchecked Sendable
+    where Projection.Context == Store.Context {
+    /// Tuning knobs.
+    public struct Configuration: Sendable {
+        /// Messages per read and per transaction (default 256).
+        public var batchSize: Int = 256
+        /// How long a read waits for new messages, ms (default 1000).
+        public var blockMilliseconds: Int = 1000
+        /// Pending messages idle this long belong to a dead consumer and are claimed, ms (default 30 000).
+        public var claimIdleMilliseconds: Int = 30_000
+        /// How often to look for such messages, ms (default 5000).
+        public var claimIntervalMilliseconds: Int = 5000
+        /// A configuration with the defaults.
+        public init() {}
+    }
+
+    /// What one `step` did.
+    public struct StepResult: Hashable, Sendable {
+        /// Messages handled (stored, duplicate or dead-lettered).
+        public var messages: Int = 0
+        /// The store's account of the batch.
+        public var outcome = AppendOutcome()
+        /// Messages that went to the dead-letter sink.
+        public var deadLettered: Int = 0
+    }
+
+    /// The stream consumer.
+    public let consumer: Consumer
+    /// The store written to.
+    public let store: Store
+    /// The read models maintained.
+    public let projection: Projection
+    /// Where undecodable messages go.
+    public let deadLetters: any DeadLetterSink
+    /// Tuning.
+    public let configuration: Configuration
+    /// Called after the store committed a batch and before it is acknowledged (tests crash here).
+    public var afterCommit: (@Sendable ([StreamMessageID]) -> Void)?
+
+    private let logger: Logger
+    private let codec = EventCodec()
+    private var recovering = true
+    private var pendingCursor = StreamMessageID.zero
+    private var nextClaim: UInt64 = 0
+
+    /// An ingestor; the group is created on the first step when missing.
+    public init(consumer: Consumer, store: Store, projection: Projection, deadLetters: any DeadLetterSink,
+                configuration: Configuration = Configuration(),
+                logger: Logger = Logger(label: "aether.eventsourcing.ingestor")) throws {
+        guard configuration.batchSize > 0 else {
+            throw EventSourcingError(.invalidConfiguration, "ingestor batchSize must be positive, got \(configuration.batchSize)")
+        }
+        self.consumer = consumer
+        self.store = store
+        self.projection = projection
+        self.deadLetters = deadLetters
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    private var groupReady = false
+
+    /// Reads and processes one batch: own pending first (after start or an error), then idle
+    /// messages of others when due, then new ones. Throws on store or stream failure; the batch
+    /// stays pending and is retried by the next step.
+    @discardableResult
+    public func step() throws -> StepResult {
+        do {
+            if !groupReady {
+                try consumer.ensureGroup()
+                groupReady = true
+            }
+            var messages: [StreamMessage] = []
+            if recovering {
+                messages = try consumer.readPending(after: pendingCursor, count: configuration.batchSize)
+                if let last = messages.last { pendingCursor = last.id } else { recovering = false; pendingCursor = .zero }
+            }
+            let now = Self.monotonicMilliseconds()
+            if messages.isEmpty, now >= nextClaim {
+                nextClaim = now + UInt64(configuration.claimIntervalMilliseconds)
+                messages = try consumer.claimIdle(minIdleMilliseconds: configuration.claimIdleMilliseconds,
+                                                  count: configuration.batchSize)
+                if !messages.isEmpty { logger.debug("claimed idle messages", metadata: ["count": "\(messages.count)"]) }
+            }
+            if messages.isEmpty {
+                messages = try consumer.readNew(count: configuration.batchSize, blockMilliseconds: configuration.blockMilliseconds)
+            }
+            return try process(messages)
+        } catch {
+            recovering = true
+            pendingCursor = .zero
+            throw error
+        }
+    }
+
+    /// Stores, projects and acknowledges `messages` (already pending for this consumer).
+    public func process(_ messages: [StreamMessage]) throws -> StepResult {
+        var result = StepResult(messages: messages.count)
+        guard !messages.isEmpty else { return result }
+        var events: [EventEnvelope] = []
+        var encoded: [[UInt8]] = []
+        events.reserveCapacity(messages.count)
+        encoded.reserveCapacity(messages.count)
+        for (message, decoded) in zip(messages, Self.decode(messages, codec: codec)) {
+            switch decoded {
+            case let .success(event):
+                events.append(event)
+                encoded.append(message.value(EventStreamFormat.eventField) ?? [])
+            case let .failure(error):
+                logger.debug("dead-lettering message", metadata: ["id": "\(message.id)", "error": "\(error)"])
+                try deadLetters.deadLetter(message, reason: error)
+                result.deadLettered += 1
+            }
+        }
+        result.outcome = try store.append(events, encoded: encoded, projection: projection)
+        if result.outcome.held > 0 {
+            logger.debug("events held behind a sequence gap", metadata: ["held": "\(result.outcome.held)"])
+        }
+        let ids = messages.map(\.id)
+        afterCommit?(ids)
+        try consumer.acknowledge(ids)
+        return result
+    }
+
+    /// Steps until `control` is stopped, backing off on errors (PostgreSQL or Redis down) and
+    /// resuming with this consumer's pending messages. Blocking: from async code, wrap it in `BlockingThread.run(name:onCancel:)`.
+    public func run(control: RunControl, backoff: RetryBackoff = RetryBackoff()) {
+        var backoff = backoff
+        while !control.isStopped {
+            do {
+                try step()
+                backoff.reset()
+            } catch {
+                let delay = backoff.nextDelay()
+                logger.debug("ingest step failed; retrying", metadata: ["error": "\(error)", "delaySeconds": "\(delay)"])
+                control.sleep(seconds: delay)
+            }
+        }
+    }
+
+    /// Decodes every message; large batches are split across the machine's cores, because JSON
+    /// decoding is the costliest client-side step of ingest (see Docs/eventsourcing.md, Performance).
+    static func decode(_ messages: [StreamMessage], codec: EventCodec) -> [Result<EventEnvelope, EventSourcingError>] {
+        let results = DecodeResults(count: messages.count)
+        let workers = messages.count >= 64 ? max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8)) : 1
+        let chunk = (messages.count + workers - 1) / workers
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            for index in (worker * chunk)..<min((worker + 1) * chunk, messages.count) {
+                do {
+                    results.set(index, .success(try EventStreamFormat.envelope(from: messages[index], codec: codec)))
+                } catch let error as EventSourcingError {
+                    results.set(index, .failure(error))
+                } catch {
+                    results.set(index, .failure(EventSourcingError(.malformedEvent, "\(error)")))
+                }
+            }
+        }
+        return results.values
+    }
+
+    static func monotonicMilliseconds() -> UInt64 {
+        var spec = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &spec)
+        return UInt64(spec.tv_sec) * 1000 + UInt64(spec.tv_nsec) / 1_000_000
+    }
+}

@@ -1,0 +1,69 @@
+import Foundation
+
+/// A Swift value that can be sent as a statement parameter, in PostgreSQL's text input format.
+///
+/// Parameters travel separately from the SQL text (`$1`, `$2`, …): they are never spliced in.
+public protocol PostgresBindable {
+    /// The text PostgreSQL's input function for the target type accepts.
+    var postgresText: String { get }
+}
+
+extension String: PostgresBindable {
+    /// The string itself.
+    public var postgresText: String { self }
+}
+
+extension Int: PostgresBindable {
+    /// Decimal digits.
+    public var postgresText: String { String(self) }
+}
+
+extension Int64: PostgresBindable {
+    /// Decimal digits.
+    public var postgresText: String { String(self) }
+}
+
+extension Int32: PostgresBindable {
+    /// Decimal digits.
+    public var postgresText: String { String(self) }
+}
+
+extension UInt64: PostgresBindable {
+    /// Decimal digits (a `bigint` column holds up to 2^63 − 1; larger values fail on the server).
+    public var postgresText: String { String(self) }
+}
+
+extension Bool: PostgresBindable {
+    /// `t` or `f`.
+    public var postgresText: String { self ? "t" : "f" }
+}
+
+extension Double: PostgresBindable {
+    /// Shortest round-tripping decimal form; `NaN`, `Infinity`, `-Infinity` as PostgreSQL spells them.
+    public var postgresText: String {
+        if isNaN { return "NaN" }
+        if isInfinite { return self > 0 ? "Infinity" : "-Infinity" }
+        return String(self)
+    }
+}
+
+extension UUID: PostgresBindable {
+    /// Lower-case canonical form.
+    public var postgresText: String { uuidString.lowercased() }
+}
+
+extension EventTimestamp: PostgresBindable {}
+
+extension Array: PostgresBindable where Element == UInt8 {
+    /// `bytea` hex format: `\x` then two hex digits per byte.
+    public var postgresText: String {
+        let digits: [UInt8] = Array("0123456789abcdef".utf8)
+        var text: [UInt8] = [UInt8(ascii: "\\"), UInt8(ascii: "x")]
+        text.reserveCapacity(2 + count * 2)
+        for byte in self {
+            text.append(digits[Int(byte >> 4)])
+            text.append(digits[Int(byte & 0x0f)])
+        }
+        return String(decoding: text, as: UTF8.self)
+    }
+}

@@ -1,0 +1,98 @@
+import AetherTestSupport
+import EventSourcing
+import Foundation
+import LabKit
+import Testing
+
+@Suite("Durable SQLite outbox and publisher")
+struct SQLiteOutboxTests {
+    @Test func reopeningContinuesTheSameInstanceAndSequence() throws {
+        let scratch = try ScratchDirectory("outbox")
+        defer { scratch.remove() }
+        let path = scratch.path + "/outbox.sqlite"
+        let first = try SQLiteOutbox(path: path, bngID: "bng-01")
+        let stored = try first.append((0..<5).map(SampleEvents.draft))
+        #expect(stored.map(\.seq) == [1, 2, 3, 4, 5])
+        try first.markPublished(through: 2)
+
+        let reopened = try SQLiteOutbox(path: path, bngID: "bng-01", newInstanceID: UUID())
+        #expect(reopened.source == first.source)
+        #expect(try reopened.publishedThrough() == 2)
+        #expect(try reopened.unpublished(limit: 10) == Array(stored[2...]))
+        #expect(try reopened.append(SampleEvents.draft(5)).seq == 6)
+        #expect(try reopened.lastIssued() == 6)
+    }
+
+    @Test func publishedEventsArePrunedBeyondTheRetention() throws {
+        let scratch = try ScratchDirectory("outbox")
+        defer { scratch.remove() }
+        let outbox = try SQLiteOutbox(path: scratch.path + "/o.sqlite", bngID: "bng-01", retainPublished: 3)
+        _ = try outbox.append((0..<10).map(SampleEvents.draft))
+        try outbox.markPublished(through: 8)
+        try outbox.markPublished(through: 4) // never moves backwards
+        #expect(try outbox.publishedThrough() == 8)
+        #expect(try outbox.storedCount() == 5) // 6, 7, 8 kept; 9, 10 unpublished
+        #expect(try outbox.unpublished(limit: 10).map(\.seq) == [9, 10])
+    }
+
+    @Test func anotherBNGsFileIsRefused() throws {
+        let scratch = try ScratchDirectory("outbox")
+        defer { scratch.remove() }
+        _ = try SQLiteOutbox(path: scratch.path + "/o.sqlite", bngID: "bng-01")
+        let error = try #require(throws: EventSourcingError.self) { try SQLiteOutbox(path: scratch.path + "/o.sqlite", bngID: "bng-02") }
+        #expect(error.code == .outboxIdentityMismatch)
+        #expect(error.message.contains("bng-01"))
+    }
+
+    @Test func unopenableFileIsAnOutboxError() throws {
+        let error = try #require(throws: EventSourcingError.self) { try SQLiteOutbox(path: "/nonexistent/dir/o.sqlite", bngID: "bng-01") }
+        #expect(error.code == .outboxFailed)
+        #expect(throws: EventSourcingError.self) { try SQLiteOutbox(path: "/tmp/x.sqlite", bngID: "") }
+    }
+
+    @Test func everyAppendReportedDoneSurvivesKillMinusNine() async throws {
+        let scratch = try ScratchDirectory("outbox")
+        defer { scratch.remove() }
+        let path = scratch.path + "/o.sqlite"
+        let reported = try await TestConsumerProcess.appendThenDie(path: path, bngID: "bng-crash", count: 200)
+        #expect(reported == Array(1...200))
+        let outbox = try SQLiteOutbox(path: path, bngID: "bng-crash")
+        #expect(try outbox.unpublished(limit: 1000).map(\.seq) == reported)
+        #expect(try outbox.append(SampleEvents.draft(0)).seq == 201)
+    }
+
+    @Test func redisOutageLosesAndReordersNothing() async throws {
+        try await withPrivateRedis { redis in
+            let scratch = try ScratchDirectory("outbox")
+            defer { scratch.remove() }
+            let outbox = try SQLiteOutbox(path: scratch.path + "/o.sqlite", bngID: "bng-outage")
+            let stream = "bng_events"
+            let publisher = try OutboxPublisher(outbox: outbox,
+                                                producer: RedisStreamProducer(redis: ReconnectingRedis(redis.endpoint, commandTimeoutMilliseconds: 2000), stream: stream),
+                                                batchSize: 16)
+            let control = RunControl()
+            let loop = Task {
+                try await BlockingThread.run(name: "publisher", onCancel: { control.stop() }) {
+                    publisher.run(control: control, backoff: RetryBackoff(initialSeconds: 0.01, maximumSeconds: 0.2), idleWaitSeconds: 0.2)
+                }
+            }
+            for i in 0..<40 { try outbox.append(SampleEvents.draft(i)) }
+            try await Readiness.wait(for: "first 40 published") { try outbox.publishedThrough() == 40 }
+
+            await redis.stop()
+            for i in 40..<100 { try outbox.append(SampleEvents.draft(i)) } // the producer keeps appending
+            #expect(try outbox.publishedThrough() == 40)
+            try await redis.start()
+            try await Readiness.wait(for: "all 100 published after the restart") { try outbox.publishedThrough() == 100 }
+            control.stop()
+            try await loop.value
+
+            let entries = try RedisConnection(redis.endpoint).command(["XRANGE", stream, "-", "+"])
+            let seqs = try #require(entries.array).compactMap { $0.array?[1].array }.compactMap { fields -> UInt64? in
+                guard let index = fields.firstIndex(of: .bulk(Array("seq".utf8))) else { return nil }
+                return fields[index + 1].string.flatMap(UInt64.init)
+            }
+            #expect(seqs == Array(1...100))
+        }
+    }
+}
