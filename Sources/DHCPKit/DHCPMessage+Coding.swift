@@ -121,11 +121,22 @@ extension DHCPMessage {
     /// Checks the lengths and values RFC 2132 fixes for the well-known options, on the
     /// RFC 3396 concatenation of each code's instances.
     func validateKnownOptions() throws(DHCPKitError) {
-        var seen = Set<DHCPOptionCode>()
-        for option in aggregatedOptionInstances where seen.insert(option.code).inserted {
+        let instances = optionOverload.isEmpty ? options : aggregatedOptionInstances
+        // A 256-bit set of codes already checked: no allocation on this per-packet path.
+        var seen: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        for option in instances where option.code.hasRFC2132Constraint {
             let code = option.code
-            guard let data = optionData(code) else { continue }
-            let field = "options: \(code)"
+            let bit = UInt64(1) << UInt64(code.rawValue & 63)
+            let alreadySeen: Bool
+            switch code.rawValue >> 6 {
+            case 0: alreadySeen = seen.0 & bit != 0; seen.0 |= bit
+            case 1: alreadySeen = seen.1 & bit != 0; seen.1 |= bit
+            case 2: alreadySeen = seen.2 & bit != 0; seen.2 |= bit
+            default: alreadySeen = seen.3 & bit != 0; seen.3 |= bit
+            }
+            if alreadySeen { continue }
+            guard let data = DHCPMessage.concatenated(code, in: instances) else { continue }
+            var field: String { "options: \(code)" }
             if let required = code.requiredLength, data.count != required {
                 throw DHCPKitError(
                     .invalidOptionLength, field: field,

@@ -28,7 +28,11 @@ extension DHCPMessage {
     /// The value of `code`: all its instances concatenated in aggregate order (RFC 3396 §5),
     /// or `nil` when the message does not carry it.
     public func optionData(_ code: DHCPOptionCode) -> [UInt8]? {
-        DHCPMessage.concatenated(code, in: aggregatedOptionInstances)
+        // Without overload only `options` can hold it; one instance is returned without a copy.
+        guard options.contains(where: { $0.code == .optionOverload }) else {
+            return DHCPMessage.concatenated(code, in: options)
+        }
+        return DHCPMessage.concatenated(code, in: aggregatedOptionInstances)
     }
 
     /// Whether the message carries at least one instance of `code` in any field.
@@ -75,13 +79,17 @@ extension DHCPMessage {
 
     /// Concatenation of the data of every instance of `code` in `instances`, or `nil`.
     static func concatenated(_ code: DHCPOptionCode, in instances: [DHCPOption]) -> [UInt8]? {
-        var found = false
-        var data: [UInt8] = []
+        var first: [UInt8]?
+        var joined: [UInt8]?
         for option in instances where option.code == code {
-            found = true
-            data.append(contentsOf: option.data)
+            if first == nil {
+                first = option.data
+            } else {
+                // RFC 3396: a second instance continues the first; only then is a copy needed.
+                joined = (joined ?? first ?? []) + option.data
+            }
         }
-        return found ? data : nil
+        return joined ?? first
     }
 
     /// Options in an overloaded fixed field. Parsed messages were validated already;

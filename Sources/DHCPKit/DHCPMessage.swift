@@ -137,7 +137,10 @@ public struct DHCPMessage: Hashable, Sendable, Codable {
 
     /// Zero-pads or truncates `bytes` to exactly `length`.
     static func fit(_ bytes: [UInt8], to length: Int) -> [UInt8] {
-        if bytes.count >= length {
+        if bytes.count == length {
+            return bytes
+        }
+        if bytes.count > length {
             return Array(bytes.prefix(length))
         }
         return bytes + [UInt8](repeating: 0, count: length - bytes.count)

@@ -61,6 +61,17 @@ public struct DHCPOptionCode: RawRepresentable, Hashable, Sendable, Codable, Com
     public static let end = DHCPOptionCode(rawValue: 255)
 
     /// Fixed value length RFC 2132 requires for this code, if it has one.
+    /// Whether RFC 2132 fixes a length or value for this code (see `validateKnownOptions`).
+    var hasRFC2132Constraint: Bool {
+        switch self {
+        case .routers, .domainNameServers, .clientIdentifier, .hostName, .parameterRequestList,
+            .vendorClassIdentifier, .domainName, .maximumMessageSize:
+            return true
+        default:
+            return requiredLength != nil
+        }
+    }
+
     var requiredLength: Int? {
         switch self {
         case .subnetMask, .requestedIPAddress, .leaseTime, .serverIdentifier, .renewalTime,

@@ -18,19 +18,24 @@ struct DHCPOptionsField: Hashable, Sendable {
     ) throws(DHCPKitError) -> DHCPOptionsField {
         var reader = ByteReader(bytes, range: range)
         var options: [DHCPOption] = []
+        options.reserveCapacity(16)
         while !reader.isAtEnd {
             let start = reader.offset
             let code = DHCPOptionCode(
                 rawValue: try reader.readUInt8(.optionOverrun, field: field))
             if code == .end {
-                let tail = reader.peekRemaining()
-                if let garbage = tail.firstIndex(where: { $0 != 0 }) {
-                    throw DHCPKitError(
-                        .trailingGarbage, field: field, offset: reader.offset + garbage,
-                        message: "byte 0x\([tail[garbage]].hexString) follows the End option;"
-                            + " only Pad (0) may follow End")
+                // Only Pad may follow End; checked in place, without copying the tail.
+                var index = reader.offset
+                while index < reader.end {
+                    guard bytes[index] == 0 else {
+                        throw DHCPKitError(
+                            .trailingGarbage, field: field, offset: index,
+                            message: "byte 0x\([bytes[index]].hexString) follows the End option;"
+                                + " only Pad (0) may follow End")
+                    }
+                    index += 1
                 }
-                return DHCPOptionsField(options: options, trailingPadding: tail.count)
+                return DHCPOptionsField(options: options, trailingPadding: reader.end - reader.offset)
             }
             optionCount += 1
             guard optionCount <= DHCPMessage.maximumOptionCount else {
@@ -42,15 +47,20 @@ struct DHCPOptionsField: Hashable, Sendable {
                 options.append(.pad)
                 continue
             }
-            let optionField = "\(field): \(code)"
-            let length = Int(try reader.readUInt8(.optionOverrun, field: optionField))
+            // The field name with the option is built only for an error: this loop is the hot path.
+            guard reader.remaining >= 1 else {
+                throw DHCPKitError(
+                    .optionOverrun, field: "\(field): \(code)", offset: start,
+                    message: "\(code) has no length byte before the end of the \(field) field")
+            }
+            let length = Int(try reader.readUInt8(.optionOverrun, field: field))
             guard reader.remaining >= length else {
                 throw DHCPKitError(
-                    .optionOverrun, field: optionField, offset: start,
+                    .optionOverrun, field: "\(field): \(code)", offset: start,
                     message: "\(code) claims \(length) bytes but only \(reader.remaining) remain"
                         + " in the \(field) field")
             }
-            let data = try reader.readBytes(length, .optionOverrun, field: optionField)
+            let data = try reader.readBytes(length, .optionOverrun, field: field)
             options.append(DHCPOption(code: code, data: data))
         }
         throw DHCPKitError(

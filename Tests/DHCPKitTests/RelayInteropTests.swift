@@ -75,7 +75,8 @@ struct RelayInteropTests {
             chmod(script, 0o755)
             let udhcpc = try await host2.run(["udhcpc", "-i", "eth0", "-n", "-q", "-f", "-t", "10", "-T", "3", "-s", script],
                                              timeoutSeconds: 60)
-            #expect(udhcpc.succeeded, "udhcpc: \(udhcpc.standardOutput)\(udhcpc.standardError)\ngateway: \(gateway.counters.snapshot)\nrelay: \(relay.log())\nkea: \(Self.keaLogTail(endpoints))")
+            let keaStatistics = udhcpc.succeeded ? "" : await Self.keaPacketStatistics(endpoints)
+            #expect(udhcpc.succeeded, "kea: \(keaStatistics)\nudhcpc: \(udhcpc.standardOutput)\(udhcpc.standardError)\ngateway: \(gateway.counters.snapshot)\nrelay: \(relay.log())\nkea: \(Self.keaLogTail(endpoints))")
 
             // Kea stored both leases with our Option 82: circuit-id per port, remote-id of the node.
             let kea = try PostgresConnection(endpoints.postgres.kea)
@@ -93,6 +94,15 @@ struct RelayInteropTests {
             #expect(gateway.counters.value("forwarded") >= 4)
             #expect(gateway.counters.value("delivered") >= 4)
         }
+    }
+
+    /// Kea's packet counters (received, dropped, parse failures…), to explain a client that got no answer.
+    static func keaPacketStatistics(_ endpoints: ServiceEndpoints) async -> String {
+        let agent = KeaControlClient(.controlAgent(host: endpoints.kea.controlAgentHost, port: endpoints.kea.controlAgentPort))
+        guard let all = try? await agent.send("statistic-get-all").argumentsObject() else { return "(no statistics)" }
+        return all.keys.filter { $0.hasPrefix("pkt4-") }.sorted().compactMap { key in
+            ((all[key] as? [[Any]])?.first?.first).map { "\(key)=\($0)" }
+        }.joined(separator: " ")
     }
 
     /// The end of Kea's log, to explain a client that got no answer.
