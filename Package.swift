@@ -33,7 +33,10 @@ let package = Package(
         ),
         .target(
             name: "RadiusKit",
-            dependencies: [.product(name: "Crypto", package: "swift-crypto")]
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .target(
             name: "EventSourcing",
