@@ -79,10 +79,6 @@ public struct RADIUSDynamicAuthorizationEngine<Instant: InstantProtocol & Sendab
         public var duplicateLifetime: Duration
         /// Most responses kept; the oldest go first. Default 4096.
         public var maximumCached: Int
-        /// Compute the responses' Message-Authenticator over a zeroed Authenticator field, as
-        /// FreeRADIUS 3 and its `radclient` expect, rather than over the Request Authenticator
-        /// (RFC 5176 §3.3). Default `false`.
-        public var zeroedMessageAuthenticatorField: Bool
 
         /// Creates a configuration.
         public init(
@@ -90,10 +86,8 @@ public struct RADIUSDynamicAuthorizationEngine<Instant: InstantProtocol & Sendab
             requireEventTimestamp: Bool = false,
             requireMessageAuthenticator: Bool = true,
             duplicateLifetime: Duration = .seconds(30),
-            maximumCached: Int = 4096,
-            zeroedMessageAuthenticatorField: Bool = false
+            maximumCached: Int = 4096
         ) {
-            self.zeroedMessageAuthenticatorField = zeroedMessageAuthenticatorField
             self.eventTimestampWindow = eventTimestampWindow
             self.requireEventTimestamp = requireEventTimestamp
             self.requireMessageAuthenticator = requireMessageAuthenticator
@@ -169,9 +163,7 @@ public struct RADIUSDynamicAuthorizationEngine<Instant: InstantProtocol & Sendab
             guard var entry = cache[key], entry.response == nil else { return [] }
             do throws(RADIUSError) {
                 let bytes = try response.packet(answering: entry.requestPacket)
-                    .encodedResponse(
-                        toRequestAuthenticator: key.authenticator, secret: entry.secret,
-                        zeroedMessageAuthenticatorField: configuration.zeroedMessageAuthenticatorField)
+                    .encodedResponse(toRequestAuthenticator: key.authenticator, secret: entry.secret)
                 entry.response = bytes
                 entry.expires = now.advanced(by: configuration.duplicateLifetime)
                 cache[key] = entry
