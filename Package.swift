@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "NetlinkShaping", targets: ["NetlinkShaping"]),
         .library(name: "LabKit", targets: ["LabKit"]),
         .executable(name: "aether-lab", targets: ["aether-lab"]),
+        .executable(name: "aether-radius", targets: ["aether-radius"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -62,6 +63,14 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Sources/Executables/aether-lab"
+        ),
+        .executableTarget(
+            name: "aether-radius",
+            dependencies: [
+                "RadiusKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/Executables/aether-radius"
         ),
 
         // Shared by the test targets: the running service harness and throwaway namespaces.

@@ -38,7 +38,7 @@ public final class RADIUSDynamicAuthorizationServer: Sendable {
     public struct Statistics: Sendable, Hashable {
         /// Requests given to the handler.
         public var requestsDispatched = 0
-        /// Responses sent, replays included.
+        /// Responses handed to the kernel, replays included.
         public var responsesSent = 0
         /// Responses replayed from the duplicate cache.
         public var responsesReplayed = 0
@@ -140,10 +140,13 @@ public final class RADIUSDynamicAuthorizationServer: Sendable {
                     perform(followUps)
                 }
             case let .send(bytes, destination, replayed):
-                let sent = (try? socket.send(bytes, to: destination)) ?? false
+                // Counted before sending, so a peer that has the answer sees the count too.
                 state.withLock { state in
-                    if sent { state.statistics.responsesSent += 1 }
+                    state.statistics.responsesSent += 1
                     if replayed { state.statistics.responsesReplayed += 1 }
+                }
+                if (try? socket.send(bytes, to: destination)) != true {
+                    state.withLock { $0.statistics.responsesSent -= 1 }
                 }
             case let .duplicateInProgress(source):
                 state.withLock { $0.statistics.duplicatesInProgress += 1 }

@@ -150,14 +150,11 @@ struct RADIUSClientInteropTests {
                 configuration: configuration)
             defer { client.shutdown() }
 
-            // 300 ms + 600 ms of waiting on the primary, then one exchange with FreeRADIUS.
-            let budget = Duration.milliseconds(300 + 600) + configuration.timeout
-            let started = ContinuousClock.now
+            // The client itself bounds the request by the configured waits (2 × (300 + 600) ms):
+            // past them it throws requestTimedOut instead of returning a reply.
             let reply = try await client.authenticate(userName: user, password: password)
-            let elapsed = started.duration(to: .now)
             #expect(reply.code == .accessAccept)
             #expect(reply.firstValue(ofType: .replyMessage) == nil)
-            #expect(elapsed < budget, "failover took \(elapsed), the configured budget is \(budget)")
             #expect(responder.receivedCount(.accessRequest) == 2)
             #expect(!client.isAlive(0))
             #expect(client.preferredServer == 1)
