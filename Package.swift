@@ -15,6 +15,7 @@ let package = Package(
         .executable(name: "aether-lab", targets: ["aether-lab"]),
         .executable(name: "aether-relay", targets: ["aether-relay"]),
         .executable(name: "aether-dhcp", targets: ["aether-dhcp"]),
+        .executable(name: "aether-radius", targets: ["aether-radius"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -37,7 +38,10 @@ let package = Package(
         ),
         .target(
             name: "RadiusKit",
-            dependencies: [.product(name: "Crypto", package: "swift-crypto")]
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .target(
             name: "EventSourcing",
@@ -67,6 +71,14 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Sources/Executables/aether-lab"
+        ),
+        .executableTarget(
+            name: "aether-radius",
+            dependencies: [
+                "RadiusKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/Executables/aether-radius"
         ),
 
         .executableTarget(

@@ -31,5 +31,16 @@ let package = Package(
             path: "EventSourcingBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        .executableTarget(
+            name: "RadiusKitBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "RadiusKit", package: "Aether"),
+                .product(name: "LabKit", package: "Aether"),
+                .product(name: "EventSourcing", package: "Aether"),
+            ],
+            path: "RadiusKitBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
     ]
 )

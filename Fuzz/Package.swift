@@ -4,6 +4,7 @@ import PackageDescription
 
 let package = Package(
     name: "AetherFuzz",
+    platforms: [.macOS(.v15)],
     // Named explicitly: a path dependency is otherwise named after the checkout's folder.
     dependencies: [.package(name: "Aether", path: "..")],
     targets: [
@@ -11,5 +12,7 @@ let package = Package(
                           path: "DHCPMessageFuzz"),
         .executableTarget(name: "DHCPFrameFuzz", dependencies: [.product(name: "DHCPKit", package: "Aether")],
                           path: "DHCPFrameFuzz"),
+        .executableTarget(name: "RADIUSPacketFuzz", dependencies: [.product(name: "RadiusKit", package: "Aether")],
+                          path: "RADIUSPacketFuzz"),
     ]
 )

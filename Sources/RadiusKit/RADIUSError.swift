@@ -53,6 +53,20 @@ public struct RADIUSError: Error, Sendable, Hashable, CustomStringConvertible {
         case requestTimedOut
         /// A name that the dictionary does not define.
         case unknownName
+        /// An address, `host:port` or CIDR range that cannot be parsed, or no server given.
+        case invalidAddress
+        /// A socket, poll or thread call failed; the context names the call and errno.
+        case systemCallFailed
+        /// A datagram from an address that is not a configured server or allowed client
+        /// (RFC 5176 §5.1: requests from unknown sources are silently discarded).
+        case unknownSource
+        /// A CoA or Disconnect-Request whose Event-Timestamp is outside the allowed window,
+        /// or that lacks one when it is required (RFC 5176 §3.5).
+        case staleEventTimestamp
+        /// A request sent to, or outstanding in, a client that was shut down.
+        case clientShutDown
+        /// The task waiting for the reply was cancelled.
+        case cancelled
         /// A FreeRADIUS dictionary line that cannot be understood.
         case dictionarySyntax
         /// A dictionary file that cannot be read, or an `$INCLUDE` loop.
@@ -124,6 +138,18 @@ extension RADIUSError.Code {
             return "Wait for replies or timeouts before sending more, or add a source port or server."
         case .requestTimedOut:
             return "Check that the RADIUS servers are reachable and know this client and secret."
+        case .invalidAddress:
+            return "Write servers as a.b.c.d:port or [v6]:port and ranges as address/length."
+        case .systemCallFailed:
+            return "Check that the address is local to this namespace and the port is free."
+        case .unknownSource:
+            return "Add the peer's address to the configured servers or the allowed client ranges."
+        case .staleEventTimestamp:
+            return "Synchronise the clocks of both ends (NTP) or widen the Event-Timestamp window."
+        case .clientShutDown:
+            return "Create a new client; a shut-down client sends nothing."
+        case .cancelled:
+            return "The caller gave up; nothing to do."
         case .unknownName:
             return "Load a dictionary that defines the name, or check its spelling."
         case .dictionarySyntax:

@@ -32,14 +32,25 @@ extension RADIUSPacket {
     ///
     /// - Throws: the errors of ``encoded()``, `invalidAuthenticatorLength`,
     ///   `duplicateMessageAuthenticator`.
+    ///
+    /// With `zeroedMessageAuthenticatorField`, the Message-Authenticator of an
+    /// Accounting-Response, CoA-ACK/NAK or Disconnect-ACK/NAK is computed over a zeroed
+    /// Authenticator field, as FreeRADIUS 3 (server and `radclient`) does, instead of over the
+    /// Request Authenticator (RFC 5176 §3.3). Access-* replies always use the latter.
     public func encodedResponse(
         toRequestAuthenticator requestAuthenticator: [UInt8],
         secret: RADIUSSecret,
-        addingMessageAuthenticator: Bool = true
+        addingMessageAuthenticator: Bool = true,
+        zeroedMessageAuthenticatorField: Bool = false
     ) throws(RADIUSError) -> [UInt8] {
+        guard requestAuthenticator.count == RADIUSLimits.authenticatorLength else {
+            throw RADIUSError(.invalidAuthenticatorLength, "request authenticator is \(requestAuthenticator.count) bytes")
+        }
         var packet = self
-        packet.authenticator = requestAuthenticator
+        let zeroed = zeroedMessageAuthenticatorField && code.hasZeroedMessageAuthenticatorFieldInFreeRADIUS
+        packet.authenticator = zeroed ? [UInt8](repeating: 0, count: RADIUSLimits.authenticatorLength) : requestAuthenticator
         var bytes = try packet.encodedWithMessageAuthenticator(adding: addingMessageAuthenticator, secret: secret)
+        bytes.replaceSubrange(4..<RADIUSLimits.headerLength, with: requestAuthenticator)
         let authenticator = try RADIUSAuthenticator.response(for: bytes, requestAuthenticator: requestAuthenticator, secret: secret)
         bytes.replaceSubrange(4..<RADIUSLimits.headerLength, with: authenticator)
         return bytes
@@ -73,5 +84,14 @@ extension RADIUSPacket {
             bytes.replaceSubrange(valueStart..<(valueStart + RADIUSLimits.messageAuthenticatorLength), with: mac)
         }
         return bytes
+    }
+}
+
+extension RADIUSCode {
+    /// Replies whose Message-Authenticator FreeRADIUS 3 computes over a zeroed Authenticator
+    /// field rather than the Request Authenticator: Accounting-Response and the CoA and
+    /// Disconnect ACK/NAKs.
+    var hasZeroedMessageAuthenticatorFieldInFreeRADIUS: Bool {
+        self == .accountingResponse || self == .coaACK || self == .coaNAK || self == .disconnectACK || self == .disconnectNAK
     }
 }

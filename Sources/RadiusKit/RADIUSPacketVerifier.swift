@@ -38,6 +38,10 @@ public enum RADIUSPacketVerifier {
 
     /// Verifies and parses a reply to `request` received by a client.
     ///
+    /// The Message-Authenticator of an Accounting-Response or CoA/Disconnect ACK/NAK is
+    /// accepted when computed over the Request Authenticator (RFC 5176 §3.3) or over a zeroed
+    /// field (FreeRADIUS 3).
+    ///
     /// - Throws: header and attribute errors, `unexpectedResponseCode`, `identifierMismatch`,
     ///   `badResponseAuthenticator`, `badMessageAuthenticator`, `missingMessageAuthenticator`,
     ///   `duplicateMessageAuthenticator`.
@@ -55,12 +59,17 @@ public enum RADIUSPacketVerifier {
         guard bytes[1] == request.identifier else {
             throw RADIUSError(.identifierMismatch, "reply id=\(bytes[1]), request id=\(request.identifier)", position: 1)
         }
-        let present = try RADIUSMessageAuthenticator.verify(
-            bytes,
-            length: length,
-            authenticatorField: request.authenticator,
-            secret: secret
-        )
+        let present: Bool
+        do throws(RADIUSError) {
+            present = try RADIUSMessageAuthenticator.verify(
+                bytes, length: length, authenticatorField: request.authenticator, secret: secret)
+        } catch where error.code == .badMessageAuthenticator && code.hasZeroedMessageAuthenticatorFieldInFreeRADIUS {
+            // FreeRADIUS 3 signs these replies over a zeroed Authenticator field; the Response
+            // Authenticator checked below still binds the reply to the request.
+            present = try RADIUSMessageAuthenticator.verify(
+                bytes, length: length, authenticatorField: [UInt8](repeating: 0, count: RADIUSLimits.authenticatorLength),
+                secret: secret)
+        }
         if !present && requireMessageAuthenticator {
             throw RADIUSError(.missingMessageAuthenticator, "\(code) id=\(bytes[1]) without Message-Authenticator")
         }

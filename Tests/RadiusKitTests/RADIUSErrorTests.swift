@@ -8,7 +8,7 @@ import Testing
     private static let authenticator = [UInt8](repeating: 0x11, count: 16)
 
     /// For each code, a call that must throw exactly that code.
-    private static let triggers: [RADIUSError.Code: @Sendable () throws -> Void] = [
+    private static let triggers: [RADIUSError.Code: @Sendable () async throws -> Void] = [
         .packetTooShort: { _ = try RADIUSPacket(bytes: [1, 0, 0]) },
         .packetTooLarge: { _ = try RADIUSPacket(bytes: [1, 0, 0x10, 0x01] + [UInt8](repeating: 0, count: 4093)) },
         .lengthMismatch: { _ = try RADIUSPacket(bytes: [1, 0, 0, 21] + [UInt8](repeating: 0, count: 16)) },
@@ -71,6 +71,44 @@ import Testing
                 if case let .fail(_, error) = action { throw error }
             }
         },
+        .invalidAddress: { _ = try RADIUSSocketAddress("radius.example:1812") },
+        .systemCallFailed: {
+            // 192.0.2.1 (TEST-NET-1) is on no interface here: bind fails with EADDRNOTAVAIL.
+            _ = try RADIUSDynamicAuthorizationServer(address: "192.0.2.1:0", clients: [], handler: acknowledgeAll)
+        },
+        .unknownSource: {
+            var engine = RADIUSDynamicAuthorizationEngine<ContinuousClock.Instant>(clients: [])
+            let bytes = try RADIUSPacket(code: .disconnectRequest, identifier: 1).encodedRequest(secret: secret)
+            let source = try RADIUSSocketAddress("192.0.2.9:50000")
+            for case let .discard(_, error) in engine.handle(.received(bytes: bytes, source: source, now: .now, unixTime: 0)) {
+                throw error
+            }
+        },
+        .staleEventTimestamp: {
+            let source = try RADIUSSocketAddress("192.0.2.9:50000")
+            let client = RADIUSDynamicAuthorizationClient(name: "nas", range: try RADIUSAddressRange("192.0.2.0/24"), secret: secret)
+            var engine = RADIUSDynamicAuthorizationEngine<ContinuousClock.Instant>(clients: [client])
+            let bytes = try RADIUSPacket(code: .coaRequest, identifier: 1, attributes: [.date(.eventTimestamp, secondsSince1970: 1_000)])
+                .encodedRequest(secret: secret)
+            for case let .discard(_, error) in engine.handle(.received(bytes: bytes, source: source, now: .now, unixTime: 1_000_000)) {
+                throw error
+            }
+        },
+        .clientShutDown: {
+            let client = try RADIUSClient(servers: [RADIUSServer(name: "127.0.0.1:9", secret: secret)], bindAddress: "127.0.0.1")
+            client.shutdown()
+            _ = try await client.statusServer()
+        },
+        .cancelled: {
+            // A CoA listener with no allowed clients drops everything: a silent server on loopback.
+            let silent = try RADIUSDynamicAuthorizationServer(address: "127.0.0.1:0", clients: [], handler: acknowledgeAll)
+            defer { silent.shutdown() }
+            let client = try RADIUSClient(servers: [RADIUSServer(name: "\(silent.localAddress)", secret: secret)], bindAddress: "127.0.0.1")
+            defer { client.shutdown() }
+            let task = Task { try await client.statusServer() }
+            task.cancel()
+            _ = try await task.value
+        },
         .unknownName: { _ = try RADIUSDictionary.standard.attribute(named: "Nope") },
         .dictionarySyntax: {
             var parser = RADIUSDictionaryParser()
@@ -82,10 +120,12 @@ import Testing
         },
     ]
 
+    private static let acknowledgeAll = RADIUSDynamicAuthorizationClosureHandler { _ in .ack() }
+
     @Test(arguments: RADIUSError.Code.allCases)
-    func everyErrorCodeHasANegativeTest(code: RADIUSError.Code) throws {
+    func everyErrorCodeHasANegativeTest(code: RADIUSError.Code) async throws {
         let trigger = try #require(Self.triggers[code], "no negative test for \(code)")
-        #expect(errorCode(trigger) == code)
+        #expect(await asyncErrorCode(trigger) == code)
     }
 
     @Test func errorsCarryStableCodeContextAdviceAndLocation() {

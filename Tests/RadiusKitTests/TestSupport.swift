@@ -49,3 +49,15 @@ func errorCode(_ body: () throws -> Void) -> RADIUSError.Code? {
         return nil
     }
 }
+
+/// Runs `body` and returns the code of the `RADIUSError` it throws, or `nil`.
+func asyncErrorCode(_ body: () async throws -> Void) async -> RADIUSError.Code? {
+    do {
+        try await body()
+        return nil
+    } catch let error as RADIUSError {
+        return error.code
+    } catch {
+        return nil
+    }
+}

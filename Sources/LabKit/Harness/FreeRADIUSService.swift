@@ -98,14 +98,20 @@ struct FreeRADIUSService {
                 "\tradius_db = \"host=\(postgres.socketDirectory) port=\(configuration.postgresPort) dbname=radius user=radius password=\(secrets.radiusDatabase)\"")
             return text
         }
-        // FreeRADIUS 3.2.1 predates the Blast-RADIUS fixes and signs no reply on its own; a
+        // FreeRADIUS 3.2.1 predates the Blast-RADIUS fixes and signs no reply on its own (nor
+        // an Accounting-Response, which RadiusKit also requires to be signed, SPEC §8); a
         // Message-Authenticator placed in the reply list is computed when the reply is encoded.
         try edit("sites-available/default") { text in
             var text = text
-            for section in ["post-auth {", "\tPost-Auth-Type REJECT {"] where !text.contains(section + "\n" + Self.signReplies) {
+            for section in ["post-auth {", "\tPost-Auth-Type REJECT {", "accounting {"] where !text.contains(section + "\n" + Self.signReplies) {
                 text = text.replacingLines(matching: section, with: section + "\n" + Self.signReplies)
             }
             return text
+        }
+        // Vendor 43242 (SPEC §3): without it FreeRADIUS cannot store or return those attributes.
+        try StateFiles.write(Self.aetherDictionary, to: configurationDirectory + "/dictionary.aether", mode: 0o640)
+        try edit("dictionary") { text in
+            text.contains("$INCLUDE dictionary.aether") ? text : text + "\n$INCLUDE dictionary.aether\n"
         }
         let link = configurationDirectory + "/mods-enabled/sql"
         if !StateFiles.exists(link) {
@@ -123,6 +129,18 @@ struct FreeRADIUSService {
         }.joined(separator: "\n")
         try StateFiles.write(clients + "\n", to: configurationDirectory + "/clients.conf", mode: 0o600)
     }
+
+    static let aetherDictionary = """
+        # Aether rate attributes (vendor 43242): rates in kbit/s, bursts in kbit.
+        VENDOR Aether 43242
+        BEGIN-VENDOR Aether
+        ATTRIBUTE Aether-Download-Rate 1 integer
+        ATTRIBUTE Aether-Upload-Rate 2 integer
+        ATTRIBUTE Aether-Download-Burst 3 integer
+        ATTRIBUTE Aether-Upload-Burst 4 integer
+        END-VENDOR Aether
+
+        """
 
     static let signReplies = "\t\tupdate reply {\n\t\t\tMessage-Authenticator := 0x00\n\t\t}"
 

@@ -100,6 +100,9 @@ public struct ServiceHarness: Sendable {
     private func startServicesNamespace() async throws {
         let namespace = try await NetworkNamespace.create(configuration.servicesNamespace.name)
         try await namespace.addBridge(configuration.servicesBridge)
+        // A bridge without its own address takes the lowest port MAC and changes it as test
+        // namespaces come and go; peers that cached the old one lose the services for ~30 s.
+        try await namespace.ip("link", "set", configuration.servicesBridge, "address", "02:ae:00:00:00:01")
         try await namespace.addAddress("\(configuration.servicesAddress)/\(configuration.servicesPrefixLength)",
                                        to: configuration.servicesBridge)
     }
