@@ -100,9 +100,21 @@ public struct ServiceHarness: Sendable {
     private func startServicesNamespace() async throws {
         let namespace = try await NetworkNamespace.create(configuration.servicesNamespace.name)
         try await namespace.addBridge(configuration.servicesBridge)
-        // A bridge without its own address takes the lowest port MAC and changes it as test
-        // namespaces come and go; peers that cached the old one lose the services for ~30 s.
-        try await namespace.ip("link", "set", configuration.servicesBridge, "address", "02:ae:00:00:00:01")
+        // A bridge takes the lowest MAC of its ports and changes it as test namespaces come and
+        // go, cutting off peers that cached the old one for ~30 s. Pin it to the MAC of a port
+        // that never leaves: every port's own MAC is a local FDB entry, so frames to it are
+        // delivered to the bridge (an arbitrary MAC set on the bridge is not, on this kernel).
+        let anchor = "svcanchor"
+        if !(try await CommandRunner.run(["ip", "-n", namespace.name, "link", "show", anchor]).succeeded) {
+            try await namespace.ip("link", "add", anchor, "type", "veth", "peer", "name", anchor + "p")
+        }
+        try await namespace.attach(anchor, toBridge: configuration.servicesBridge)
+        try await namespace.ip("link", "set", anchor, "up")
+        try await namespace.ip("link", "set", anchor + "p", "up")
+        // `ip netns exec` mounts the namespace's own /sys.
+        let anchorMAC = try await namespace.check(["cat", "/sys/class/net/\(anchor)/address"]).standardOutput
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        try await namespace.ip("link", "set", configuration.servicesBridge, "address", anchorMAC)
         try await namespace.addAddress("\(configuration.servicesAddress)/\(configuration.servicesPrefixLength)",
                                        to: configuration.servicesBridge)
     }
