@@ -1,16 +1,12 @@
+// Both types encode as a bare string through the standard library's Codable support for
+// String-backed RawRepresentable types.
+
 /// Where a session stands with RADIUS, as carried in session events (`auth_state`).
 public struct SessionAuthState: RawRepresentable, Hashable, Sendable, Codable, CustomStringConvertible {
     /// The wire spelling.
     public let rawValue: String
     /// Wraps a wire spelling, known or not.
     public init(rawValue: String) { self.rawValue = rawValue }
-    /// Decodes a bare string.
-    public init(from decoder: any Decoder) throws { rawValue = try decoder.singleValueContainer().decode(String.self) }
-    /// Encodes a bare string.
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(rawValue)
-    }
     /// The wire spelling.
     public var description: String { rawValue }
 
@@ -28,13 +24,6 @@ public struct SessionStatus: RawRepresentable, Hashable, Sendable, Codable, Cust
     public let rawValue: String
     /// Wraps a wire spelling, known or not.
     public init(rawValue: String) { self.rawValue = rawValue }
-    /// Decodes a bare string.
-    public init(from decoder: any Decoder) throws { rawValue = try decoder.singleValueContainer().decode(String.self) }
-    /// Encodes a bare string.
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(rawValue)
-    }
     /// The wire spelling.
     public var description: String { rawValue }
 

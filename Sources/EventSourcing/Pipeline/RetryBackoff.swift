@@ -33,4 +33,25 @@ public struct RetryBackoff: Hashable, Sendable {
 
     /// Forgets past failures after a success.
     public mutating func reset() { failures = 0 }
+
+    /// Runs `body` until it succeeds, retrying only connection losses with this back-off,
+    /// at most `maxAttempts` times in all; then throws `retriesExhausted`, which names `target`.
+    /// Only for work that is safe to repeat.
+    func retryingConnectionLoss<T>(maxAttempts: Int, target: String, sleep: (Double) -> Void,
+                                   _ body: () throws -> T) throws -> T {
+        var backoff = self
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                return try body()
+            } catch let error as EventSourcingError where error.isConnectionLoss {
+                guard attempt < maxAttempts else {
+                    throw EventSourcingError(.retriesExhausted, "gave up on \(target) after \(attempt) attempt(s): \(error.message)",
+                                             sqlState: error.sqlState)
+                }
+                sleep(backoff.nextDelay())
+            }
+        }
+    }
 }

@@ -58,21 +58,11 @@ public final class PostgresPool: @unchecked Sendable {
     /// throws `retriesExhausted`. Only for work that is safe to repeat (idempotent transactions).
     public func withConnection<T>(maxAttempts: Int, backoff: RetryBackoff = RetryBackoff(),
                                   _ body: (PostgresConnection) throws -> T) throws -> T {
-        var backoff = backoff
-        var attempt = 0
-        while true {
-            attempt += 1
-            do {
-                return try withConnection(body)
-            } catch let error as EventSourcingError where error.isConnectionLoss {
-                guard attempt < maxAttempts else {
-                    throw EventSourcingError(.retriesExhausted, "gave up after \(attempt) attempt(s) on \(info): \(error.message)",
-                                             sqlState: error.sqlState)
-                }
-                let delay = backoff.nextDelay()
-                logger.debug("postgres connection lost; retrying", metadata: ["attempt": "\(attempt)", "delaySeconds": "\(delay)"])
-                Thread.sleep(forTimeInterval: delay)
-            }
+        try backoff.retryingConnectionLoss(maxAttempts: maxAttempts, target: "\(info)", sleep: { delay in
+            logger.debug("postgres connection lost; retrying", metadata: ["delaySeconds": "\(delay)"])
+            Thread.sleep(forTimeInterval: delay)
+        }) {
+            try withConnection(body)
         }
     }
 

@@ -54,18 +54,8 @@ public final class ReconnectingRedis {
     /// `retriesExhausted`. Only for commands that are safe to repeat.
     public func withRetries<T>(maxAttempts: Int, backoff: RetryBackoff = RetryBackoff(), sleep: (Double) -> Void = { RunControl().sleep(seconds: $0) },
                                _ body: (RedisConnection) throws -> T) throws -> T {
-        var backoff = backoff
-        var attempt = 0
-        while true {
-            attempt += 1
-            do {
-                return try withConnection(body)
-            } catch let error as EventSourcingError where error.isConnectionLoss {
-                guard attempt < maxAttempts else {
-                    throw EventSourcingError(.retriesExhausted, "gave up on \(endpoint) after \(attempt) attempt(s): \(error.message)")
-                }
-                sleep(backoff.nextDelay())
-            }
+        try backoff.retryingConnectionLoss(maxAttempts: maxAttempts, target: "\(endpoint)", sleep: sleep) {
+            try withConnection(body)
         }
     }
 }
