@@ -34,11 +34,12 @@ struct SubscriberFirewallTests {
             #expect(String(describing: up["stmt"] ?? "").contains("counter"))
             let authorized = try #require(sets.first { $0["name"] as? String == "authorized" })
             #expect((authorized["elem"] as? [Any])?.count == 400)
-            #expect(objects.compactMap { $0["rule"] }.count == 8)
+            #expect(objects.compactMap { $0["rule"] }.count == 10)
             let text = try await namespace.check(["nft", "list", "chain", "inet", "aether_test", "subscriber_forward"]).standardOutput
             #expect(text.contains("hook forward priority filter; policy accept;"))
             #expect(text.contains("iifname \"sub0\" udp sport 68 udp dport 67 accept"))
             #expect(text.contains("iifname \"sub0\" ip saddr != @authorized drop"))
+            #expect(text.contains("oifname \"sub0\" ct state invalid drop"))
             #expect(text.contains("ip daddr @sub_down"))
 
             let before = try await namespace.check(["nft", "-a", "list", "ruleset"]).standardOutput

@@ -34,7 +34,9 @@ public struct SubscriberFirewallStartReport: Hashable, Sendable {
 /// nftables accounting and authorization for subscribers, through libnftables JSON commands:
 /// one `inet` table per BNG with two counter sets (`sub_up`, `sub_down`) keyed by address, an
 /// `authorized` set, and a forward chain that drops subscriber traffic from or to addresses that
-/// are not authorized (DHCP client↔server traffic excepted).
+/// are not authorized (DHCP client↔server traffic excepted), IPv6 subscriber traffic (there is no
+/// IPv6 authorization) and `ct state invalid` packets (so a flushed flow stays ended, see
+/// `ConntrackTable`).
 ///
 /// ```
 /// table inet T {
@@ -44,6 +46,8 @@ public struct SubscriberFirewallStartReport: Hashable, Sendable {
 ///   chain subscriber_forward { type filter hook forward priority 0; policy accept;
 ///     iifname { SUBS } udp sport 68 udp dport 67 accept
 ///     oifname { SUBS } udp sport 67 udp dport 68 accept
+///     iifname { SUBS } ct state invalid drop
+///     oifname { SUBS } ct state invalid drop
 ///     iifname { SUBS } meta nfproto ipv6 drop
 ///     oifname { SUBS } meta nfproto ipv6 drop
 ///     iifname { SUBS } ip saddr != @authorized drop
@@ -228,6 +232,8 @@ public final class SubscriberFirewall: @unchecked Sendable {
                                "type": "filter", "hook": "forward", "prio": configuration.chainPriority, "policy": "accept"]]],
             rule([match(meta("iifname"), interfaces), match(payload("udp", "sport"), 68), match(payload("udp", "dport"), 67), verdictAccept]),
             rule([match(meta("oifname"), interfaces), match(payload("udp", "sport"), 67), match(payload("udp", "dport"), 68), verdictAccept]),
+            rule([match(meta("iifname"), interfaces), match(["ct": ["key": "state"]], "invalid", op: "in"), verdictDrop]),
+            rule([match(meta("oifname"), interfaces), match(["ct": ["key": "state"]], "invalid", op: "in"), verdictDrop]),
             rule([match(meta("iifname"), interfaces), match(meta("nfproto"), "ipv6"), verdictDrop]),
             rule([match(meta("oifname"), interfaces), match(meta("nfproto"), "ipv6"), verdictDrop]),
             rule([match(meta("iifname"), interfaces), match(payload("ip", "saddr"), "@" + SubscriberFirewallConfiguration.authorizedSet, op: "!="), verdictDrop]),
@@ -237,7 +243,7 @@ public final class SubscriberFirewall: @unchecked Sendable {
         ]
     }
 
-    static let ruleCount = 8
+    static let ruleCount = 10
 
     private func verifyShape(_ listing: String) throws {
         let sets = try objects(listing, kind: "set").compactMap { $0["name"] as? String }
