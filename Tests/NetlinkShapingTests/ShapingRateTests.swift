@@ -54,6 +54,7 @@ struct ShapingRateTests {
             for (address, megabits) in [(Self.slow, 10.0), (Self.fast, 50.0)] {
                 for download in [true, false] {
                     let rate = try Self.received(try await Self.iperf(topology, from: address, download: download)).bitsPerSecond / 1e6
+                    print("measured: \(download ? "download" : "upload") \(address) \(rate) Mbit/s for a \(megabits) Mbit/s profile")
                     #expect(abs(rate - megabits) <= megabits * 0.10,
                             "\(download ? "download" : "upload") of \(address): \(rate) Mbit/s against a \(megabits) Mbit/s profile")
                 }
@@ -98,6 +99,7 @@ struct ShapingRateTests {
                 // test stops were written but never crossed the BNG.
                 let sent = try Self.received(end).bytes
                 let counted = Double(download ? after.bytesDown - before.bytesDown : after.bytesUp - before.bytesUp)
+                print("measured: \(download ? "download" : "upload") nft \(counted) bytes, iperf3 received \(sent) (\((counted - sent) / sent * 100)%)")
                 #expect(abs(counted - sent) <= sent * 0.02,
                         "\(download ? "download" : "upload"): nft counted \(counted) bytes in \(download ? after.packetsDown - before.packetsDown : after.packetsUp - before.packetsUp) packets, iperf3 received \(sent)")
             }
