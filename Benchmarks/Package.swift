@@ -42,5 +42,17 @@ let package = Package(
             path: "RadiusKitBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        // Needs root: builds throwaway network namespaces and programs tc/nftables in them.
+        .executableTarget(
+            name: "NetlinkShapingBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "NetlinkShaping", package: "Aether"),
+                .product(name: "DHCPKit", package: "Aether"),
+                .product(name: "LabKit", package: "Aether"),
+            ],
+            path: "NetlinkShapingBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
     ]
 )

@@ -1,13 +1,16 @@
 import CNftables
+import Foundation
 
 /// A libnftables context: runs nftables commands in-process, the way `nft` does, without a subprocess.
 ///
 /// Commands may be nft's text syntax (`list ruleset`) or its JSON syntax (`{"nftables": [...]}`);
-/// output is JSON when `jsonOutput` is set. The context talks to the kernel over netlink in the
-/// network namespace of the thread that runs each command, and calls block until the kernel
-/// answers, so keep them off Swift's cooperative pool.
-public final class NFTContext {
+/// output is JSON when `jsonOutput` is set. libnftables opens its netlink socket in
+/// `nft_ctx_new`, so the context programs the network namespace of the thread that *created* it,
+/// whichever thread runs the commands later (checked against libnftables 1.0.6). Calls block until
+/// the kernel answers and are serialised by a lock, so keep them off Swift's cooperative pool.
+public final class NFTContext: @unchecked Sendable {
     private let context: OpaquePointer
+    private let lock = NSLock()
 
     /// Creates a context whose output is JSON (the default) or nft's text format.
     public init(jsonOutput: Bool = true) throws {
@@ -31,6 +34,8 @@ public final class NFTContext {
     /// returns what libnftables printed. Throws `nftablesCommandFailed` with libnftables' error text.
     @discardableResult
     public func run(_ command: String) throws -> String {
+        lock.lock()
+        defer { lock.unlock() }
         let status = nft_run_cmd_from_buffer(context, command)
         let output = nft_ctx_get_output_buffer(context).map { String(cString: $0) } ?? ""
         let errors = nft_ctx_get_error_buffer(context).map { String(cString: $0) } ?? ""

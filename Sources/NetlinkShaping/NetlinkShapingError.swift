@@ -5,8 +5,11 @@
 public struct NetlinkShapingError: Error, Hashable, Sendable, CustomStringConvertible {
     /// A stable, machine-readable error code.
     public struct Code: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+        /// The code's stable name, e.g. `"classLimitReached"`.
         public let rawValue: String
+        /// Wraps a code name (unknown names are kept as they are).
         public init(rawValue: String) { self.rawValue = rawValue }
+        /// The code's name.
         public var description: String { rawValue }
 
         /// libnftables could not create a context (out of memory, no netlink).
@@ -57,5 +60,6 @@ public struct NetlinkShapingError: Error, Hashable, Sendable, CustomStringConver
         self.line = line
     }
 
+    /// `code: message`.
     public var description: String { "\(code): \(message)" }
 }

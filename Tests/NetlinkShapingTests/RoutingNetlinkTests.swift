@@ -124,6 +124,36 @@ struct RoutingNetlinkTests {
         }
     }
 
+    @Test func socketAndRequestMisuseAreTypedErrors() async throws {
+        try await withTestNetwork { network in
+            let namespace = try await makeShapingNamespace(network, "misuse")
+            let root = TCHandle(major: 1, minor: 0)
+            let (badProtocol, batchedDump, rejected) = try await namespace.perform {
+                let badProtocol = capture { _ = try NetlinkSocket(protocol: 31) }   // no such netlink family
+                let rt = try RoutingNetlink()
+                let index = try rt.link(named: "sub0").index
+                let dump = TrafficControlRequests.dump(Int32(RTM_GETTCLASS), interfaceIndex: index, summary: "list classes")
+                let batchedDump = capture { _ = try rt.socket.perform([dump]) }
+                try rt.add(HTBQdisc(handle: root, defaultClass: 0), interfaceIndex: index)
+                // A node in hash table 7:, which does not exist: the kernel answers EINVAL.
+                let rejected = capture {
+                    try rt.add(U32Filter(parent: root, priority: 10, handle: U32Handle(table: 7, bucket: 1, node: 1),
+                                         action: .classify(address: IPv4Address(10, 0, 0, 1), field: .destination, classID: root.withMinor(3))),
+                               interfaceIndex: index)
+                }
+                return (badProtocol, batchedDump, rejected)
+            }
+            #expect(badProtocol?.code == .netlinkSocketFailed)
+            #expect(badProtocol?.errno == EPROTONOSUPPORT)
+            #expect(badProtocol?.message.contains("socket(AF_NETLINK, 31)") == true)
+            #expect(batchedDump?.code == .invalidArgument)
+            #expect(batchedDump?.message == "list classes: dumps cannot be batched; use dump(_:)")
+            #expect(rejected?.code == .kernelRejected)
+            #expect(rejected?.errno == EINVAL)
+            #expect(rejected?.message.contains("add u32 filter 7:1:1 prio 10") == true)
+        }
+    }
+
     @Test func classStatisticsCountTrafficThroughAClass() async throws {
         try await withTestNetwork { network in
             let namespace = try await makeShapingNamespace(network, "stats")

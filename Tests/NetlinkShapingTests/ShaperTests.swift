@@ -87,12 +87,16 @@ struct ShaperTests {
     @Test func restartReadoptsEverythingWithoutTouchingTheKernel() async throws {
         try await withTestNetwork { network in
             let namespace = try await makeShapingNamespace(network, "adopt")
-            let subscribers = Self.addresses(300)
+            // 2,000 subscribers: 8,000 requests, about 800 KB, so several sendmsg batches.
+            let subscribers = Self.addresses(2_000)
             let profiles = subscribers.enumerated().map { ($0.element, RateProfile.megabits(download: UInt64(10 + $0.offset % 5), upload: 5)) }
             let before = try await namespace.perform { () -> [IPv4Address: ShapedSubscriber] in
                 let shaper = try Shaper(configuration: ifbConfiguration, netlink: RoutingNetlink())
                 try shaper.start()
+                let sent = shaper.netlink.socket.datagramsSent
                 try shaper.apply(profiles)
+                // 8,000 requests of ~100 bytes split at 128 KiB per sendmsg.
+                #expect(shaper.netlink.socket.datagramsSent - sent >= 6)
                 return shaper.subscribers
             }
             let snapshot = try await tcSnapshot(namespace, devices: ["sub0", "ifbsub0"])
@@ -102,7 +106,7 @@ struct ShaperTests {
             }
             #expect(report.kernelChanges == 0)
             #expect(report.createdInfrastructure == false)
-            #expect(report.adoptedSubscribers == 300)
+            #expect(report.adoptedSubscribers == 2_000)
             let again = try await tcSnapshot(namespace, devices: ["sub0", "ifbsub0"])
             #expect(again == snapshot)
             #expect(Set(after.keys) == Set(before.keys))

@@ -43,3 +43,32 @@ func tcJSON(_ namespace: NetworkNamespace, _ arguments: String...) async throws 
     guard !text.isEmpty else { return [] }
     return try #require(JSONSerialization.jsonObject(with: Data(text.utf8)) as? [[String: Any]])
 }
+
+/// subscriber host `h` ── sub0 [bng, forwarding] up0 ── `srv` (the "internet").
+///
+/// `h` holds the subscriber addresses 100.64.0.10, .11, … on `h0` (gateway 100.64.0.1 on the BNG's
+/// `sub0`); `srv` is 198.51.100.2 behind the BNG's `up0` (198.51.100.1).
+struct BNGTopology {
+    let host: NetworkNamespace
+    let bng: NetworkNamespace
+    let server: NetworkNamespace
+    let subscribers: [String]
+    static let serverAddress = "198.51.100.2"
+
+    static func make(_ network: TestNetwork, subscribers count: Int = 1) async throws -> BNGTopology {
+        let host = try await network.namespace("h")
+        let bng = try await network.namespace("bng")
+        let server = try await network.namespace("srv")
+        try await bng.addVeth("sub0", peer: "h0", in: host)
+        try await bng.addVeth("up0", peer: "srv0", in: server)
+        try await bng.addAddress("100.64.0.1/24", to: "sub0")
+        try await bng.addAddress("198.51.100.1/24", to: "up0")
+        try await bng.sysctl("net.ipv4.ip_forward=1")
+        let subscribers = (0..<count).map { "100.64.0.\(10 + $0)" }
+        for address in subscribers { try await host.addAddress("\(address)/24", to: "h0") }
+        try await host.ip("route", "add", "default", "via", "100.64.0.1")
+        try await server.addAddress("\(serverAddress)/24", to: "srv0")
+        try await server.ip("route", "add", "100.64.0.0/16", "via", "198.51.100.1")
+        return BNGTopology(host: host, bng: bng, server: server, subscribers: subscribers)
+    }
+}

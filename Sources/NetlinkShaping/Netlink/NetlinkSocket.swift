@@ -20,6 +20,8 @@ public final class NetlinkSocket: @unchecked Sendable {
     private let lock = NSLock()
     private var nextSequence: UInt32 = 1
     private var receiveBuffer: [UInt8]
+    /// Datagrams sent so far (one per `sendmsg`), so tests can see how batches were split.
+    private(set) var datagramsSent = 0
 
     /// Most bytes put into one `sendmsg`; larger batches are split. Acknowledgements for one
     /// chunk must fit in the receive buffer, which this bounds.
@@ -84,7 +86,9 @@ public final class NetlinkSocket: @unchecked Sendable {
     /// each `sendmsg` asks for an ACK; errors come back for any request, so when the last ACK
     /// arrives every earlier request has been answered. Dumps cannot be batched; use `dump`.
     public func perform(_ requests: [NetlinkRequest]) throws -> [Result<[NetlinkMessage], NetlinkShapingError>] {
-        precondition(!requests.contains(where: \.isDump), "dump requests go through dump(_:)")
+        if let dump = requests.first(where: \.isDump) {
+            throw NetlinkShapingError(.invalidArgument, "\(dump.summary): dumps cannot be batched; use dump(_:)")
+        }
         lock.lock()
         defer { lock.unlock() }
         var outcomes: [Result<[NetlinkMessage], NetlinkShapingError>] = []
@@ -95,8 +99,12 @@ public final class NetlinkSocket: @unchecked Sendable {
         while start < requests.count {
             buffer.removeAll(keepingCapacity: true)
             var end = start
+            var size = 0
             let firstSequence = nextSequence
-            while end < requests.count, end == start || buffer.count + requests[end].payload.count + 16 <= Self.maximumBatchBytes {
+            while end < requests.count {
+                let length = netlinkAligned(NetlinkMessage.headerLength + requests[end].payload.count)
+                guard end == start || size + length <= Self.maximumBatchBytes else { break }
+                size += length
                 end += 1
             }
             for index in start..<end {
@@ -208,7 +216,10 @@ public final class NetlinkSocket: @unchecked Sendable {
                     }
                 }
             }
-            if sent == bytes.count { return }
+            if sent == bytes.count {
+                datagramsSent += 1
+                return
+            }
             let error = errno
             if sent < 0, error == EINTR { continue }
             if sent < 0 { throw NetlinkShapingError.system("sendmsg of \(bytes.count) netlink bytes", errno: error) }

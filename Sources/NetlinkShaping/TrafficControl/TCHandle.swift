@@ -29,6 +29,7 @@ public struct TCHandle: RawRepresentable, Hashable, Sendable, Comparable, Custom
     /// The same major with another minor.
     public func withMinor(_ minor: UInt16) -> TCHandle { TCHandle(major: major, minor: minor) }
 
+    /// tc's notation: `1:10`, `1:`, `root`, `ingress`.
     public var description: String {
         switch self {
         case .root: "root"
@@ -37,5 +38,6 @@ public struct TCHandle: RawRepresentable, Hashable, Sendable, Comparable, Custom
         }
     }
 
+    /// Orders handles by their 32-bit value.
     public static func < (lhs: TCHandle, rhs: TCHandle) -> Bool { lhs.rawValue < rhs.rawValue }
 }

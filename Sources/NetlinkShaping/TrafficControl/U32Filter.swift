@@ -23,6 +23,7 @@ public struct U32Handle: RawRepresentable, Hashable, Sendable, CustomStringConve
     /// `800:`, the table the kernel creates for each u32 priority.
     public static let rootTable = U32Handle(table: 0x800)
 
+    /// tc's notation, `table:bucket:node` in hex.
     public var description: String {
         "\(String(table, radix: 16)):\(String(bucket, radix: 16)):\(String(node, radix: 16))"
     }

@@ -1,0 +1,219 @@
+import Benchmark
+import DHCPKit
+import Foundation
+import LabKit
+import NetlinkShaping
+
+// Installing, changing and reading subscribers in a throwaway namespace with a veth pair, through
+// NetlinkShaping and through the tools the original used (`tc`, `nft`), on this machine.
+// Needs root. Run: cd Benchmarks && swift package benchmark --filter '.*'
+
+/// One namespace with veth pairs `subN` ↔ `peerN`, a shaper per `subN` (upload on `ifbN`) and one
+/// firewall for all of them: a BNG with `interfaces` subscriber-facing interfaces.
+final class Bench: @unchecked Sendable {
+    let namespace: NetworkNamespace
+    let shapers: [Shaper]
+    let firewall: SubscriberFirewall
+    var shaper: Shaper { shapers[0] }
+    static let profile = RateProfile.megabits(download: 10, upload: 10)
+
+    init(_ role: String, interfaces: Int = 1) async throws {
+        namespace = NetworkNamespace("aet-bench-nl-\(getpid())-\(role)")
+        try? await namespace.delete()
+        try await NetworkNamespace.create(namespace.name)
+        for index in 0..<interfaces {
+            try await namespace.ip("link", "add", "sub\(index)", "type", "veth", "peer", "name", "peer\(index)")
+            try await namespace.ip("link", "set", "sub\(index)", "up")
+            try await namespace.ip("link", "set", "peer\(index)", "up")
+        }
+        (shapers, firewall) = try await namespace.perform {
+            let netlink = try RoutingNetlink()
+            let shapers = try (0..<interfaces).map {
+                try Shaper(configuration: ShaperConfiguration(subscriberInterface: "sub\($0)", upload: .ifb(name: "ifb\($0)")), netlink: netlink)
+            }
+            let firewall = try SubscriberFirewall(
+                configuration: SubscriberFirewallConfiguration(tableName: "aether_bench", subscriberInterfaces: (0..<interfaces).map { "sub\($0)" }),
+                context: NFTContext())
+            return (shapers, firewall)
+        }
+        try reset()
+    }
+
+    /// Empty shaper and firewall infrastructure (qdiscs, hash tables, nft table), no subscribers.
+    func reset() throws {
+        for shaper in shapers {
+            try shaper.tearDown()
+            try shaper.start()
+        }
+        try? firewall.tearDown()
+        try firewall.start()
+    }
+
+    /// Subscribers 100.64.0.10, .11, … (up to the /16).
+    static func addresses(_ count: Int) -> [IPv4Address] {
+        (0..<count).map { IPv4Address(value: IPv4Address(100, 64, 0, 10).value + UInt32($0)) }
+    }
+
+    /// Both directions and nft counters + authorization, the way the BNG installs a session;
+    /// subscribers are spread over the interfaces in consecutive runs of 10,000.
+    func install(_ addresses: [IPv4Address]) throws {
+        for (index, start) in stride(from: 0, to: addresses.count, by: 10_000).enumerated() {
+            let slice = addresses[start..<min(start + 10_000, addresses.count)]
+            try shapers[index % shapers.count].apply(slice.map { ($0, Self.profile) })
+        }
+        try firewall.add(addresses)
+    }
+
+    /// Every counter: one class dump per shaped interface and one libnftables call.
+    func readAllCounters() throws -> Int {
+        var classes = 0
+        for shaper in shapers { classes += try shaper.statistics().count }
+        let counters = try firewall.counters()
+        return classes + counters.count
+    }
+
+    /// The same objects as `install`, as `tc` command lines (without the leading `tc`) and nft commands.
+    static func toolCommands(_ addresses: [IPv4Address]) -> (tc: [String], nft: [String]) {
+        var tc: [String] = []
+        var nft: [String] = []
+        for (offset, address) in addresses.enumerated() {
+            let classID = "1:\(String(offset + 3, radix: 16))"
+            let bucket = String(address.value & 0xFF, radix: 16)
+            for (device, field) in [("sub0", "dst"), ("ifb0", "src")] {
+                tc.append("class add dev \(device) parent 1:1 classid \(classID) htb rate 10mbit ceil 10mbit")
+                tc.append("filter add dev \(device) parent 1: prio 10 protocol ip u32 ht 2:\(bucket): match ip \(field) \(address)/32 flowid \(classID)")
+            }
+            for set in ["sub_up", "sub_down", "authorized"] {
+                nft.append("add element inet aether_bench \(set) { \(address) }")
+            }
+        }
+        return (tc, nft)
+    }
+
+    /// Runs a tool inside the namespace (spawned from a thread that entered it, like a BNG process would).
+    func runTool(_ arguments: [String]) async throws {
+        let status = try await namespace.perform { () -> Int32 in
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: arguments[0])
+            process.arguments = Array(arguments.dropFirst())
+            try process.run()
+            process.waitUntilExit()
+            return process.terminationStatus
+        }
+        guard status == 0 else { throw NetlinkShapingError(.kernelRejected, "\(arguments.joined(separator: " ")) exited \(status)") }
+    }
+
+    func delete() async { try? await namespace.delete() }
+}
+
+nonisolated(unsafe) var shared: Bench?
+
+let benchmarks: @Sendable () -> Void = {
+    Benchmark.defaultConfiguration.metrics = [.wallClock]
+    Benchmark.defaultConfiguration.timeUnits = .milliseconds
+
+    let installConfiguration = Benchmark.Configuration(metrics: [.wallClock], timeUnits: .milliseconds,
+                                                       maxDuration: .seconds(120), maxIterations: 3)
+
+    Benchmark("install 10k subscribers: NetlinkShaping", configuration: installConfiguration) { benchmark in
+        let bench = try await Bench("nl")
+        let addresses = Bench.addresses(10_000)
+        for _ in benchmark.scaledIterations {
+            try bench.reset()
+            benchmark.startMeasurement()
+            try bench.install(addresses)
+            benchmark.stopMeasurement()
+        }
+        await bench.delete()
+    }
+
+    Benchmark("install 10k subscribers: tc -batch + nft -f", configuration: installConfiguration) { benchmark in
+        let bench = try await Bench("batch")
+        let (tc, nft) = Bench.toolCommands(Bench.addresses(10_000))
+        let directory = NSTemporaryDirectory()
+        let tcFile = directory + "aether-bench-\(getpid()).tc"
+        let nftFile = directory + "aether-bench-\(getpid()).nft"
+        try (tc.joined(separator: "\n") + "\n").write(toFile: tcFile, atomically: true, encoding: .utf8)
+        // nft -f applies a file as one transaction, like our JSON batch.
+        try (nft.joined(separator: "\n") + "\n").write(toFile: nftFile, atomically: true, encoding: .utf8)
+        for _ in benchmark.scaledIterations {
+            try bench.reset()
+            benchmark.startMeasurement()
+            try await bench.runTool(["/usr/sbin/tc", "-batch", tcFile])
+            try await bench.runTool(["/usr/sbin/nft", "-f", nftFile])
+            benchmark.stopMeasurement()
+        }
+        try? FileManager.default.removeItem(atPath: tcFile)
+        try? FileManager.default.removeItem(atPath: nftFile)
+        await bench.delete()
+    }
+
+    let perCommandConfiguration = Benchmark.Configuration(metrics: [.wallClock], timeUnits: .milliseconds,
+                                                          maxDuration: .seconds(120), maxIterations: 2)
+
+    Benchmark("install 1k subscribers: NetlinkShaping", configuration: perCommandConfiguration) { benchmark in
+        let bench = try await Bench("nl1k")
+        let addresses = Bench.addresses(1_000)
+        for _ in benchmark.scaledIterations {
+            try bench.reset()
+            benchmark.startMeasurement()
+            try bench.install(addresses)
+            benchmark.stopMeasurement()
+        }
+        await bench.delete()
+    }
+
+    // The original's way: one tc or nft process per object (7 per subscriber here).
+    Benchmark("install 1k subscribers: one subprocess per command", configuration: perCommandConfiguration) { benchmark in
+        let bench = try await Bench("proc")
+        let (tc, nft) = Bench.toolCommands(Bench.addresses(1_000))
+        let commands = tc.map { ["/usr/sbin/tc"] + $0.split(separator: " ").map(String.init) }
+            + nft.map { ["/usr/sbin/nft", $0] }
+        for _ in benchmark.scaledIterations {
+            try bench.reset()
+            benchmark.startMeasurement()
+            for command in commands { try await bench.runTool(command) }
+            benchmark.stopMeasurement()
+        }
+        await bench.delete()
+    }
+
+    Benchmark("change one subscriber's rate (10k installed)",
+              configuration: .init(metrics: [.wallClock], timeUnits: .microseconds, maxDuration: .seconds(20), maxIterations: 2_000,
+                                   setup: {
+                                       let bench = try await Bench("coa")
+                                       try bench.install(Bench.addresses(10_000))
+                                       shared = bench
+                                   },
+                                   teardown: { await shared?.delete(); shared = nil })) { benchmark in
+        guard let bench = shared else { return }
+        let addresses = Bench.addresses(10_000)
+        var toggle = false
+        for iteration in benchmark.scaledIterations {
+            toggle.toggle()
+            let profile = toggle ? RateProfile.megabits(download: 50, upload: 20) : Bench.profile
+            try bench.shaper.change(addresses[(iteration * 7919) % addresses.count], to: profile)
+        }
+    }
+
+    // 10k sessions on one interface, 50k on five (a qdisc's classes are created in O(n) kernel time
+    // each — see Docs/netlinkshaping.md — so 50k on one interface would take ~17 min to set up).
+    for (count, interfaces) in [(10_000, 1), (50_000, 5)] {
+        let label = count == 10_000 ? "10k" : "50k"
+        Benchmark("read all counters: \(label) sessions (\(interfaces) interface\(interfaces == 1 ? "" : "s"))",
+                  configuration: .init(metrics: [.wallClock], timeUnits: .milliseconds, maxDuration: .seconds(30), maxIterations: 20,
+                                       setup: {
+                                           let bench = try await Bench("read\(label)", interfaces: interfaces)
+                                           try bench.install(Bench.addresses(count))
+                                           shared = bench
+                                       },
+                                       teardown: { await shared?.delete(); shared = nil })) { benchmark in
+            guard let bench = shared else { return }
+            for _ in benchmark.scaledIterations {
+                let read = try bench.readAllCounters()
+                precondition(read == 2 * count)
+                blackHole(read)
+            }
+        }
+    }
+}
