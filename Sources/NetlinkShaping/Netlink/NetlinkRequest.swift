@@ -41,7 +41,7 @@ extension NetlinkShapingError {
     }
 
     /// A failed system call, with errno read by the caller right after it.
-    static func system(_ what: String, errno: Int32) -> NetlinkShapingError {
+    static func systemCall(_ what: String, errno: Int32) -> NetlinkShapingError {
         NetlinkShapingError(.netlinkSocketFailed, "\(what): \(String(cString: strerror(errno))) (errno \(errno))", errno: errno)
     }
 }

@@ -36,7 +36,7 @@ public final class NetlinkSocket: @unchecked Sendable {
     public init(protocol netlinkProtocol: Int32 = NETLINK_ROUTE, timeoutSeconds: Int = 30) throws {
         self.netlinkProtocol = netlinkProtocol
         let fd = socket(AF_NETLINK, Int32(SOCK_RAW.rawValue) | Int32(SOCK_CLOEXEC.rawValue), netlinkProtocol)
-        guard fd >= 0 else { throw NetlinkShapingError.system("socket(AF_NETLINK, \(netlinkProtocol))", errno: errno) }
+        guard fd >= 0 else { throw NetlinkShapingError.systemCall("socket(AF_NETLINK, \(netlinkProtocol))", errno: errno) }
         descriptor = fd
         receiveBuffer = [UInt8](repeating: 0, count: 1 << 20)
         do {
@@ -47,7 +47,7 @@ public final class NetlinkSocket: @unchecked Sendable {
                     bind(fd, $0, socklen_t(MemoryLayout<sockaddr_nl>.size))
                 }
             }
-            guard bound == 0 else { throw NetlinkShapingError.system("bind netlink socket", errno: errno) }
+            guard bound == 0 else { throw NetlinkShapingError.systemCall("bind netlink socket", errno: errno) }
             // Extended ACKs carry the kernel's reason in words; capped ACKs do not echo our request back.
             try setOption(SOL_NETLINK, NETLINK_EXT_ACK, 1, "NETLINK_EXT_ACK")
             try setOption(SOL_NETLINK, NETLINK_CAP_ACK, 1, "NETLINK_CAP_ACK")
@@ -60,7 +60,7 @@ public final class NetlinkSocket: @unchecked Sendable {
             }
             var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
             guard setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size)) == 0 else {
-                throw NetlinkShapingError.system("SO_RCVTIMEO", errno: errno)
+                throw NetlinkShapingError.systemCall("SO_RCVTIMEO", errno: errno)
             }
         } catch {
             close(fd)
@@ -73,7 +73,7 @@ public final class NetlinkSocket: @unchecked Sendable {
     private func setOption(_ level: Int32, _ name: Int32, _ value: Int32, _ label: String) throws {
         var value = value
         guard setsockopt(descriptor, level, name, &value, socklen_t(MemoryLayout<Int32>.size)) == 0 else {
-            throw NetlinkShapingError.system("setsockopt \(label)", errno: errno)
+            throw NetlinkShapingError.systemCall("setsockopt \(label)", errno: errno)
         }
     }
 
@@ -222,7 +222,7 @@ public final class NetlinkSocket: @unchecked Sendable {
             }
             let error = errno
             if sent < 0, error == EINTR { continue }
-            if sent < 0 { throw NetlinkShapingError.system("sendmsg of \(bytes.count) netlink bytes", errno: error) }
+            if sent < 0 { throw NetlinkShapingError.systemCall("sendmsg of \(bytes.count) netlink bytes", errno: error) }
             throw NetlinkShapingError(.netlinkSocketFailed, "netlink sendmsg wrote \(sent) of \(bytes.count) bytes")
         }
     }
@@ -246,7 +246,7 @@ public final class NetlinkSocket: @unchecked Sendable {
             if error == ENOBUFS {
                 throw NetlinkShapingError(.netlinkSocketFailed, "netlink receive buffer overrun: replies were lost (ENOBUFS)", errno: error)
             }
-            throw NetlinkShapingError.system("recv on netlink socket", errno: error)
+            throw NetlinkShapingError.systemCall("recv on netlink socket", errno: error)
         }
     }
 }
