@@ -29,11 +29,11 @@ public final class AccessNodeRelayService: Sendable {
     public func run() {
         var agent = AccessNodeRelayAgent(configuration: configuration)
         var handlers: [(fileDescriptor: Int32, onReadable: () -> Void)] = ports.map { name, socket in
-            (socket.fileDescriptor, { self.drain(socket) { frame, message in
+            (socket.fileDescriptor, { socket.drainDHCP(counting: self.counters) { frame, message in
                 self.perform(agent.handle(.fromClient(message, port: name)), frame: frame)
             } })
         }
-        handlers.append((uplink.fileDescriptor, { self.drain(self.uplink) { frame, message in
+        handlers.append((uplink.fileDescriptor, { self.uplink.drainDHCP(counting: self.counters) { frame, message in
             self.perform(agent.handle(.fromUplink(message)), frame: frame)
         } }))
         poller.run(handlers)
@@ -41,26 +41,6 @@ public final class AccessNodeRelayService: Sendable {
 
     /// Makes `run()` return.
     public func stop() { poller.stop() }
-
-    private func drain(_ socket: PacketSocket, _ handle: (DHCPFrame, DHCPMessage) -> Void) {
-        while true {
-            let received: PacketSocket.ReceivedFrame?
-            do {
-                received = try socket.receiveFrame()
-            } catch {
-                counters.increment("error.receive")
-                return
-            }
-            guard let received else { return }
-            do {
-                let frame = try DHCPFrame(parsing: received.bytes, verifyingUDPChecksum: !received.checksumPending)
-                handle(frame, try frame.message())
-            } catch {
-                // Malformed input is counted and dropped, never fatal.
-                counters.increment("drop.malformed.\(error.code.rawValue)")
-            }
-        }
-    }
 
     private func perform(_ actions: [AccessNodeRelayAgent.Action], frame: DHCPFrame) {
         for action in actions {

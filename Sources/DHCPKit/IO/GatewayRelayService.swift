@@ -36,7 +36,9 @@ public final class GatewayRelayService: Sendable {
     public func run() {
         var agent = GatewayRelayAgent(configuration: configuration)
         var handlers: [(fileDescriptor: Int32, onReadable: () -> Void)] = clientSockets.map { name, socket in
-            (socket.fileDescriptor, { self.drainClients(socket) { message in
+            (socket.fileDescriptor, { socket.drainDHCP(counting: self.counters) { frame, message in
+                // Only client → server traffic enters here; our own replies and server traffic do not.
+                guard frame.udp.destinationPort == UDPHeader.dhcpServerPort else { return }
                 self.perform(agent.handle(.fromClient(message, interface: name)))
             } })
         }
@@ -48,25 +50,6 @@ public final class GatewayRelayService: Sendable {
 
     /// Makes `run()` return.
     public func stop() { poller.stop() }
-
-    private func drainClients(_ socket: PacketSocket, _ handle: (DHCPMessage) -> Void) {
-        while true {
-            let received: PacketSocket.ReceivedFrame?
-            do { received = try socket.receiveFrame() } catch {
-                counters.increment("error.receive")
-                return
-            }
-            guard let received else { return }
-            do {
-                let frame = try DHCPFrame(parsing: received.bytes, verifyingUDPChecksum: !received.checksumPending)
-                // Only client → server traffic enters here; our own replies and server traffic do not.
-                guard frame.udp.destinationPort == UDPHeader.dhcpServerPort else { continue }
-                handle(try frame.message())
-            } catch {
-                counters.increment("drop.malformed.\(error.code.rawValue)")
-            }
-        }
-    }
 
     private func drainServers(_ handle: (DHCPMessage) -> Void) {
         while true {

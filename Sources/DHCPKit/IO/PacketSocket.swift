@@ -93,6 +93,28 @@ public final class PacketSocket: @unchecked Sendable {
         try receiveFrame()?.bytes
     }
 
+    /// Reads every waiting frame and hands each parsed DHCP frame and message to `handle`.
+    /// Malformed frames and receive errors are counted in `counters` (`drop.malformed.<code>`,
+    /// `error.receive`) and dropped: hostile input never stops a relay.
+    public func drainDHCP(counting counters: RelayCounters, _ handle: (DHCPFrame, DHCPMessage) -> Void) {
+        while true {
+            let received: ReceivedFrame?
+            do {
+                received = try receiveFrame()
+            } catch {
+                counters.increment("error.receive")
+                return
+            }
+            guard let received else { return }
+            do {
+                let frame = try DHCPFrame(parsing: received.bytes, verifyingUDPChecksum: !received.checksumPending)
+                handle(frame, try frame.message())
+            } catch {
+                counters.increment("drop.malformed.\(error.code.rawValue)")
+            }
+        }
+    }
+
     /// Transmits one complete Ethernet frame on the interface.
     public func send(_ frame: [UInt8]) throws(DHCPKitError) {
         while true {
