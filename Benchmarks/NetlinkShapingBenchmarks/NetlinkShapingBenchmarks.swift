@@ -108,6 +108,19 @@ final class Bench: @unchecked Sendable {
 
 nonisolated(unsafe) var shared: Bench?
 
+/// Installs `count` subscribers through NetlinkShaping into a fresh namespace per iteration.
+func measureInstall(count: Int, tag: String, _ benchmark: Benchmark) async throws {
+    let bench = try await Bench(tag)
+    let addresses = Bench.addresses(count)
+    for _ in benchmark.scaledIterations {
+        try bench.reset()
+        benchmark.startMeasurement()
+        try bench.install(addresses)
+        benchmark.stopMeasurement()
+    }
+    await bench.delete()
+}
+
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration.metrics = [.wallClock]
     Benchmark.defaultConfiguration.timeUnits = .milliseconds
@@ -116,15 +129,7 @@ let benchmarks: @Sendable () -> Void = {
                                                        maxDuration: .seconds(120), maxIterations: 3)
 
     Benchmark("install 10k subscribers: NetlinkShaping", configuration: installConfiguration) { benchmark in
-        let bench = try await Bench("nl")
-        let addresses = Bench.addresses(10_000)
-        for _ in benchmark.scaledIterations {
-            try bench.reset()
-            benchmark.startMeasurement()
-            try bench.install(addresses)
-            benchmark.stopMeasurement()
-        }
-        await bench.delete()
+        try await measureInstall(count: 10_000, tag: "nl", benchmark)
     }
 
     Benchmark("install 10k subscribers: tc -batch + nft -f", configuration: installConfiguration) { benchmark in
@@ -152,15 +157,7 @@ let benchmarks: @Sendable () -> Void = {
                                                           maxDuration: .seconds(120), maxIterations: 2)
 
     Benchmark("install 1k subscribers: NetlinkShaping", configuration: perCommandConfiguration) { benchmark in
-        let bench = try await Bench("nl1k")
-        let addresses = Bench.addresses(1_000)
-        for _ in benchmark.scaledIterations {
-            try bench.reset()
-            benchmark.startMeasurement()
-            try bench.install(addresses)
-            benchmark.stopMeasurement()
-        }
-        await bench.delete()
+        try await measureInstall(count: 1_000, tag: "nl1k", benchmark)
     }
 
     // The original's way: one tc or nft process per object (7 per subscriber here).
