@@ -7,6 +7,7 @@ let package = Package(
     name: "Aether",
     platforms: [.macOS(.v15)],
     products: [
+        .library(name: "NetworkTypes", targets: ["NetworkTypes"]),
         .library(name: "DHCPKit", targets: ["DHCPKit"]),
         .library(name: "RadiusKit", targets: ["RadiusKit"]),
         .library(name: "EventSourcing", targets: ["EventSourcing"]),
@@ -32,13 +33,16 @@ let package = Package(
         // Header-only shim for linux/*.h: packet sockets, BPF, netlink, tc, namespaces, pidfds.
         .systemLibrary(name: "CLinuxNet"),
 
+        // The value types every kit shares: IPv4 address and network, MAC address, hex.
+        .target(name: "NetworkTypes"),
         .target(
             name: "DHCPKit",
-            dependencies: ["CLinuxNet"]
+            dependencies: ["NetworkTypes", "CLinuxNet"]
         ),
         .target(
             name: "RadiusKit",
             dependencies: [
+                "NetworkTypes",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -46,14 +50,14 @@ let package = Package(
         .target(
             name: "EventSourcing",
             dependencies: [
-                "CLibPQ", "CHiredis",
+                "NetworkTypes", "CLibPQ", "CHiredis",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .target(
             name: "NetlinkShaping",
-            dependencies: ["CNftables", "CLinuxNet", "DHCPKit"]
+            dependencies: ["NetworkTypes", "CNftables", "CLinuxNet"]
         ),
         .target(
             name: "LabKit",
@@ -105,32 +109,33 @@ let package = Package(
         // Shared by the test targets: the running service harness and throwaway namespaces.
         .target(
             name: "AetherTestSupport",
-            dependencies: ["LabKit"],
+            dependencies: ["LabKit", "NetworkTypes"],
             path: "Tests/AetherTestSupport"
         ),
+        .testTarget(name: "NetworkTypesTests", dependencies: ["NetworkTypes"]),
         .testTarget(
             name: "DHCPKitTests",
-            dependencies: ["DHCPKit", "AetherTestSupport"],
+            dependencies: ["DHCPKit", "NetworkTypes", "AetherTestSupport"],
             resources: [.copy("Vectors")]
         ),
         .testTarget(
             name: "RadiusKitTests",
-            dependencies: ["RadiusKit", "AetherTestSupport"],
+            dependencies: ["RadiusKit", "NetworkTypes", "AetherTestSupport"],
             resources: [.copy("Vectors")]
         ),
         .testTarget(
             name: "EventSourcingTests",
-            dependencies: ["EventSourcing", "AetherTestSupport", "EventSourcingTestConsumer"]
+            dependencies: ["EventSourcing", "NetworkTypes", "AetherTestSupport", "EventSourcingTestConsumer"]
         ),
         // A consumer the EventSourcing crash tests run as a separate process and kill -9.
         .executableTarget(
             name: "EventSourcingTestConsumer",
-            dependencies: ["EventSourcing"],
+            dependencies: ["EventSourcing", "NetworkTypes"],
             path: "Tests/EventSourcingTestConsumer"
         ),
         .testTarget(
             name: "NetlinkShapingTests",
-            dependencies: ["NetlinkShaping", "AetherTestSupport", "CLinuxNet", "DHCPKit"]
+            dependencies: ["NetlinkShaping", "NetworkTypes", "AetherTestSupport", "CLinuxNet"]
         ),
         .testTarget(
             name: "LabKitTests",

@@ -1,5 +1,6 @@
 import Benchmark
 import DHCPKit
+import NetworkTypes
 
 /// A DHCPDISCOVER frame sent by ISC dhclient on this machine
 /// (Tests/DHCPKitTests/Vectors/captured/dhclient-01-client-discover.hex).

@@ -3,6 +3,7 @@ import DHCPKit
 import Foundation
 import LabKit
 import NetlinkShaping
+import NetworkTypes
 
 // Installing, changing and reading subscribers in a throwaway namespace with a veth pair, through
 // NetlinkShaping and through the tools the original used (`tc`, `nft`), on this machine.

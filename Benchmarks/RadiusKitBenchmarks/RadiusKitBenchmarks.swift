@@ -1,5 +1,6 @@
 import Benchmark
 import RadiusKit
+import NetworkTypes
 
 /// Per-packet cost of the two hot paths of a BNG's RADIUS client, on one core.
 let benchmarks: @Sendable () -> Void = {
@@ -15,12 +16,12 @@ let benchmarks: @Sendable () -> Void = {
         let authenticator = [UInt8](repeating: 0x5A, count: 16)
         request = RADIUSPacket(code: .accessRequest, identifier: 7, authenticator: authenticator, attributes: [
             .string(.userName, "bng-01/an-01/1/1/1/7"),
-            .ipv4Address(.nasIPAddress, RADIUSIPv4Address(198, 18, 0, 10)),
+            .ipv4Address(.nasIPAddress, IPv4Address(198, 18, 0, 10)),
             .string(.nasIdentifier, "bng-01"),
             .string(.nasPortID, "an-01 eth 1/1/1/7"),
             .integer(.nasPortType, 15),
             .string(.callingStationID, "02-00-00-00-00-07"),
-            .ipv4Address(.framedIPAddress, RADIUSIPv4Address(100, 64, 0, 7)),
+            .ipv4Address(.framedIPAddress, IPv4Address(100, 64, 0, 7)),
             .date(.eventTimestamp, secondsSince1970: 1_800_000_000),
         ])
         let rates = try RADIUSRateLimits(downloadKbps: 50_000, uploadKbps: 10_000, downloadBurstKbit: 500, uploadBurstKbit: 100)

@@ -1,4 +1,5 @@
 import DHCPKit
+import NetworkTypes
 
 /// libFuzzer entry for whole Ethernet frames as a packet socket delivers them, checksums
 /// verified and not, then the DHCP payload and both relay engines on what parses.

@@ -1,3 +1,5 @@
+import NetworkTypes
+
 /// The option 82 agent of an access node (RFC 3046 §2.1, "trusted downstream network
 /// element"): it stamps client requests with circuit-id (the port) and remote-id (the access
 /// node), leaves `giaddr` to the BNG, and on the way back strips option 82 and delivers the

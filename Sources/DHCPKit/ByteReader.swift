@@ -1,3 +1,5 @@
+import NetworkTypes
+
 /// A bounds-checked cursor over received bytes.
 ///
 /// Every read checks the remaining length first and throws ``DHCPKitError`` with the absolute
@@ -107,16 +109,7 @@ extension Array where Element == UInt8 {
     }
 
     /// Lower-case hex without separators, e.g. `"0a1b"`.
-    var hexString: String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity(count * 2)
-        for byte in self {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0f)])
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
+    var hexString: String { Hex.encode(self) }
 }
 
 /// Big-endian encoding of a `UInt32` as four bytes.
@@ -133,36 +126,21 @@ func bigEndianBytes(_ value: UInt16) -> [UInt8] {
     return out
 }
 
-/// Parses a hex string (`"0a1B"`, optional `0x` prefix, optional `:`/`-`/space separators).
+/// Parses a hex string (`"0a1B"`, optional `0x` prefix, optional `:`/`-`/space separators),
+/// reporting failures as ``DHCPKitError/Code/invalidHexString`` on `field`.
 func parseHex(_ text: String, field: String) throws(DHCPKitError) -> [UInt8] {
-    var body = Substring(text)
-    if body.hasPrefix("0x") || body.hasPrefix("0X") {
-        body = body.dropFirst(2)
+    do {
+        return try Hex.decode(text)
+    } catch {
+        throw DHCPKitError(.invalidHexString, field: field, message: error.message)
     }
-    var nibbles: [UInt8] = []
-    for scalar in body.unicodeScalars {
-        switch scalar {
-        case "0"..."9": nibbles.append(UInt8(scalar.value - 48))
-        case "a"..."f": nibbles.append(UInt8(scalar.value - 87))
-        case "A"..."F": nibbles.append(UInt8(scalar.value - 55))
-        case ":", "-", " ": continue
-        default:
-            throw DHCPKitError(
-                .invalidHexString, field: field,
-                message: "\"\(text)\" contains \"\(scalar)\", which is not a hex digit")
-        }
+}
+
+/// Parses a dotted quad, reporting failures as ``DHCPKitError/Code/invalidIPv4Address`` on `field`.
+func parseIPv4Address(_ text: String, field: String) throws(DHCPKitError) -> IPv4Address {
+    do {
+        return try IPv4Address(parsing: text)
+    } catch {
+        throw DHCPKitError(.invalidIPv4Address, field: field, message: error.message)
     }
-    guard nibbles.count % 2 == 0 else {
-        throw DHCPKitError(
-            .invalidHexString, field: field,
-            message: "\"\(text)\" has an odd number of hex digits")
-    }
-    var out: [UInt8] = []
-    out.reserveCapacity(nibbles.count / 2)
-    var index = 0
-    while index + 1 < nibbles.count {
-        out.append(nibbles[index] << 4 | nibbles[index + 1])
-        index += 2
-    }
-    return out
 }

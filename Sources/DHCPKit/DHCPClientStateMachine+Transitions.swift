@@ -1,3 +1,5 @@
+import NetworkTypes
+
 extension DHCPClientStateMachine {
     /// Applies `event` and returns what to do, in order (RFC 2131 §4.4, figure 5).
     public mutating func handle(_ event: Event) -> [Action] {

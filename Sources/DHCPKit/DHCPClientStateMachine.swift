@@ -1,3 +1,5 @@
+import NetworkTypes
+
 /// The DHCP client of RFC 2131 §4.4 (figure 5) as a pure state machine: feed it events with
 /// the current time, and it returns the messages to send and the timer to arm.
 ///

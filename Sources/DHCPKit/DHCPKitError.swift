@@ -1,3 +1,5 @@
+import NetworkTypes
+
 /// The one error type thrown by `DHCPKit`.
 ///
 /// Every failure carries a stable ``Code`` (safe to match on, log and count in metrics),
@@ -42,8 +44,6 @@ public struct DHCPKitError: Error, Hashable, Sendable, CustomStringConvertible {
         case relayAgentInformationPresent
         /// A dotted-quad IPv4 address string could not be parsed.
         case invalidIPv4Address
-        /// A colon-separated MAC address string could not be parsed.
-        case invalidMACAddress
         /// A hex string (for identifiers) could not be parsed.
         case invalidHexString
         /// An Ethernet frame is shorter than its header (14 bytes, 18 with an 802.1Q tag).

@@ -1,3 +1,5 @@
+import NetworkTypes
+
 /// An address lease as a client holds it after a DHCPACK (RFC 2131 §4.4.1, §4.4.5).
 ///
 /// Times are offsets on the caller's clock (the same clock that feeds ``DHCPClientStateMachine``

@@ -1,3 +1,5 @@
+import NetworkTypes
+
 extension DHCPMessage {
     /// Parses a DHCP message from the UDP payload `bytes`.
     ///

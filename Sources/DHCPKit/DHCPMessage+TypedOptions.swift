@@ -1,3 +1,5 @@
+import NetworkTypes
+
 // Typed views of the common options. Getters return `nil` when the option is absent or its
 // value has the wrong shape (parsed messages were already validated, so that only happens for
 // hand-built ones); setters replace every instance, and `nil` removes the option.

@@ -1,3 +1,5 @@
+import NetworkTypes
+
 /// A DHCPv4 message (RFC 2131 §2): the fixed BOOTP header, the magic cookie and the options.
 ///
 /// Options are kept exactly as they were on the wire, in order, including unknown codes,

@@ -1,3 +1,5 @@
+import NetworkTypes
+
 /// A DHCP message as an engineer reads it: header fields as text, every option in wire order
 /// with its name, raw hex and (for known options) decoded value, and Option 82 sub-options.
 ///
@@ -82,8 +84,8 @@ public struct DHCPMessageDocument: Hashable, Sendable, Codable {
         return DHCPMessage(
             op: operation, htype: htype, hlen: hlen, hops: hops,
             xid: xidBytes.reduce(0) { $0 << 8 | UInt32($1) }, secs: secs, flags: flags,
-            ciaddr: try IPv4Address(parsing: ciaddr), yiaddr: try IPv4Address(parsing: yiaddr),
-            siaddr: try IPv4Address(parsing: siaddr), giaddr: try IPv4Address(parsing: giaddr),
+            ciaddr: try parseIPv4Address(ciaddr, field: "ciaddr"), yiaddr: try parseIPv4Address(yiaddr, field: "yiaddr"),
+            siaddr: try parseIPv4Address(siaddr, field: "siaddr"), giaddr: try parseIPv4Address(giaddr, field: "giaddr"),
             chaddr: try parseHex(chaddr, field: "chaddr"), sname: try parseHex(sname, field: "sname"),
             file: try parseHex(file, field: "file"),
             options: try options.enumerated().map { index, option throws(DHCPKitError) in

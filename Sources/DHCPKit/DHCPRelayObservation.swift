@@ -1,3 +1,5 @@
+import NetworkTypes
+
 /// What a relay saw in one DHCP message, for the session manager and event stream.
 ///
 /// The subscriber line is identified by (relay, remote-id, circuit-id); the MAC is recorded

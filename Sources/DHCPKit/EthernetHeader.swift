@@ -1,3 +1,5 @@
+import NetworkTypes
+
 /// An Ethernet II header (IEEE 802.3 with EtherType), optionally with one IEEE 802.1Q tag,
 /// as access networks commonly deliver subscriber traffic on VLANs.
 public struct EthernetHeader: Hashable, Sendable, Codable {

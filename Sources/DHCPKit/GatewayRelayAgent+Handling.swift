@@ -1,3 +1,5 @@
+import NetworkTypes
+
 extension GatewayRelayAgent {
     mutating func fromClient(_ message: DHCPMessage, interface: String) -> [Action] {
         guard message.op == .bootRequest else { return [.drop(.wrongDirection)] }

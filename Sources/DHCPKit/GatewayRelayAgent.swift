@@ -1,3 +1,5 @@
+import NetworkTypes
+
 /// The BNG's DHCP relay (RFC 2131 §4.1, RFC 1542 §4.1, RFC 3046): sets `giaddr` and `hops`,
 /// applies option 82 trust per interface, adds relay-id (RFC 6925) and
 /// server-identifier-override (RFC 5107) so unicast renewals also come through the relay,

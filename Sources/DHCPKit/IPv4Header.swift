@@ -1,3 +1,5 @@
+import NetworkTypes
+
 /// An IPv4 header (RFC 791 §3.1), options included.
 ///
 /// Parsed headers keep every field as received, so re-encoding is exact; built headers get

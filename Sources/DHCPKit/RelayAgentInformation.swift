@@ -1,3 +1,5 @@
+import NetworkTypes
+
 /// The value of DHCP option 82, Relay Agent Information (RFC 3046 §2.0): a sequence of
 /// sub-options, kept in wire order, unknown ones included, so parse-then-encode is exact.
 public struct RelayAgentInformation: Hashable, Sendable, Codable, CustomStringConvertible {

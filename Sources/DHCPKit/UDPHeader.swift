@@ -1,3 +1,5 @@
+import NetworkTypes
+
 /// A UDP header (RFC 768).
 public struct UDPHeader: Hashable, Sendable, Codable {
     /// Header length, bytes.

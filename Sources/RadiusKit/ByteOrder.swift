@@ -1,3 +1,5 @@
+import NetworkTypes
+
 /// Big-endian ("network order", RFC 2865 §3) helpers for `[UInt8]`, the one byte
 /// representation used throughout RadiusKit.
 extension Array where Element == UInt8 {
@@ -22,16 +24,7 @@ extension Array where Element == UInt8 {
     }
 
     /// Lower-case hex without separators, for error contexts and descriptions.
-    var hexString: String {
-        let digits: [Character] = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "a", "b", "c", "d", "e", "f"]
-        var text = ""
-        text.reserveCapacity(count * 2)
-        for byte in self {
-            text.append(digits[Int(byte >> 4)])
-            text.append(digits[Int(byte & 0x0F)])
-        }
-        return text
-    }
+    var hexString: String { Hex.encode(self) }
 }
 
 /// Reads big-endian integers from a byte slice as if it were a number of `width` bytes.

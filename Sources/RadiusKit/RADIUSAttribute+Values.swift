@@ -1,3 +1,5 @@
+import NetworkTypes
+
 /// Typed constructors and readers for the RFC 8044 data types. Each reader checks the value's
 /// length and content and throws `invalidValueLength` or `invalidValue` rather than guessing.
 extension RADIUSAttribute {
@@ -25,7 +27,7 @@ extension RADIUSAttribute {
     }
 
     /// An `ipaddr` attribute (RFC 8044 §3.8).
-    public static func ipv4Address(_ type: RADIUSAttributeType, _ address: RADIUSIPv4Address) -> RADIUSAttribute {
+    public static func ipv4Address(_ type: RADIUSAttributeType, _ address: IPv4Address) -> RADIUSAttribute {
         RADIUSAttribute(type: type, value: address.bytes)
     }
 
@@ -81,8 +83,11 @@ extension RADIUSAttribute {
     /// The value as an IPv4 address (RFC 8044 §3.8).
     ///
     /// - Throws: `invalidValueLength` unless the value is exactly 4 bytes.
-    public func ipv4AddressValue() throws(RADIUSError) -> RADIUSIPv4Address {
-        try RADIUSIPv4Address(bytes: value)
+    public func ipv4AddressValue() throws(RADIUSError) -> IPv4Address {
+        guard let address = IPv4Address(bytes: value) else {
+            throw RADIUSError(.invalidValueLength, "ipaddr needs 4 bytes, got \(value.count)")
+        }
+        return address
     }
 
     /// The value as an IPv6 address (RFC 8044 §3.9).

@@ -1,3 +1,5 @@
+import NetworkTypes
+
 /// One attribute as text, the way `radclient` reads and prints it: `Name = value`.
 public struct RADIUSNamedValue: Sendable, Hashable, Codable, CustomStringConvertible {
     /// The dictionary name, or `Attr-<n>` / `Vendor-<id>-Attr-<n>` when unknown.
@@ -130,7 +132,7 @@ extension RADIUSDictionary {
                 return text
             }
         case .ipaddr:
-            if let address = try? RADIUSIPv4Address(bytes: bytes) { return address.description }
+            if let address = IPv4Address(bytes: bytes) { return address.description }
         case .ipv6addr:
             if bytes.count == 16 { return RADIUSSocketAddress.text(of: bytes) }
         case .ipv6prefix:
@@ -168,7 +170,7 @@ extension RADIUSDictionary {
         case .integer64:
             return RADIUSAttribute.integer64(.vendorSpecific, try number(max: UInt64.max)).value
         case .ipaddr:
-            guard let address = RADIUSIPv4Address(text) else { throw RADIUSError(.invalidValue, "\(definition.name) = \(text): not an IPv4 address") }
+            guard let address = IPv4Address(text) else { throw RADIUSError(.invalidValue, "\(definition.name) = \(text): not an IPv4 address") }
             return address.bytes
         case .ipv6addr:
             guard let address = try? RADIUSSocketAddress(host: text, port: 0), address.isIPv6 else {

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import DHCPKit
+import NetworkTypes
 
 @Suite struct AccessNodeRelayAgentTests {
     func makeAgent(policy: AccessNodeRelayAgent.ClientOption82Policy = .drop) -> AccessNodeRelayAgent {

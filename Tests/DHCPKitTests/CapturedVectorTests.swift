@@ -1,6 +1,7 @@
 import DHCPKit
 import Foundation
 import Testing
+import NetworkTypes
 
 /// Frames captured from real peers on this machine (dhclient, udhcpc, ISC dhcrelay, Kea 2.2)
 /// by `scripts/capture-dhcp-vectors.sh`; each file's header says where it was seen.

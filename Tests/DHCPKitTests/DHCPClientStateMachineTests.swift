@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import DHCPKit
+import NetworkTypes
 
 @Suite struct DHCPClientStateMachineTests {
     typealias Client = DHCPClientStateMachine

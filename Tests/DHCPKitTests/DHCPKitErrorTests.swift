@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import DHCPKit
+import NetworkTypes
 
 /// One negative test per error code. The `switch` is exhaustive, so a new code does not
 /// compile until it has a trigger here.
@@ -71,9 +72,9 @@ import Testing
             var message = try DHCPMessage(parsing: vector("offer-relayed"))
             return { try message.insertRelayAgentInformation(RelayAgentInformation(circuitID: "x", remoteID: nil)) }
         case .invalidIPv4Address:
-            return { _ = try IPv4Address(parsing: "10.0.0") }
-        case .invalidMACAddress:
-            return { _ = try MACAddress(parsing: "00:11:22") }
+            var document = DHCPMessageDocument(try DHCPMessage(parsing: vector("offer-relayed")))
+            document.ciaddr = "10.0.0"
+            return { _ = try document.message() }
         case .invalidHexString:
             return { _ = try RelayAgentIdentifier(parsing: "0x0g") }
         case .truncatedEthernetFrame:

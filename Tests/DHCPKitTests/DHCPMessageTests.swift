@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import DHCPKit
+import NetworkTypes
 
 @Suite struct DHCPMessageTests {
     @Test(arguments: ["discover", "offer-relayed", "ack-overloaded"])

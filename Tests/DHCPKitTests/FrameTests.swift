@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import DHCPKit
+import NetworkTypes
 
 @Suite struct FrameTests {
     /// Parses `frame`, applies `change`, and re-encodes with fresh lengths and checksums.

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import DHCPKit
+import NetworkTypes
 
 @Suite struct GatewayRelayAgentTests {
     static let relayAddress = IPv4Address(100, 64, 0, 1)

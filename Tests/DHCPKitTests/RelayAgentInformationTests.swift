@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import DHCPKit
+import NetworkTypes
 
 @Suite struct RelayAgentInformationTests {
     @Test func parsesEverySubOptionAndRoundTrips() throws {

@@ -4,6 +4,7 @@ import EventSourcing
 import Foundation
 import LabKit
 import Testing
+import NetworkTypes
 
 /// Real clients, real Kea, our relays in between:
 ///

@@ -2,6 +2,7 @@ import DHCPKit
 import Foundation
 import LabKit
 import Testing
+import NetworkTypes
 
 /// Wireshark's dissector is an independent reading of the RFCs: what DHCPKit builds must read
 /// back in tshark with the same field values.

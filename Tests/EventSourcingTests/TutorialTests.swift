@@ -2,6 +2,7 @@ import AetherTestSupport
 import EventSourcing
 import Foundation
 import Testing
+import NetworkTypes
 
 // The code of Docs/eventsourcing.md. Each `tutorial:` region below appears verbatim in the
 // page (checked by `pageShowsExactlyTheTestedCode`), so the tutorial cannot drift from code that runs.
@@ -43,8 +44,8 @@ struct TutorialTests {
 
             // tutorial:begin publish
             let outbox = try SQLiteOutbox(path: directory + "/bng-01.outbox", bngID: "bng-01")
-            let line = SessionLine(sessionID: UUID(), nasIP: "198.18.0.1", remoteID: "an-01",
-                                   circuitID: "eth3", macAddress: "02:00:00:00:00:03")
+            let line = SessionLine(sessionID: UUID(), nasIP: IPv4Address(198, 18, 0, 1), remoteID: "an-01",
+                                   circuitID: "eth3", macAddress: MACAddress(0x02, 0, 0, 0, 0, 0x03))
             let now = EventTimestamp(microsecondsSinceEpoch: Int64(Date().timeIntervalSince1970 * 1_000_000))
             try outbox.append(EventDraft(timestamp: now, payload: .sessionStart(
                 SessionStartPayload(line: line, startedAt: now))))

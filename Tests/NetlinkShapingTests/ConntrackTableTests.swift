@@ -1,9 +1,9 @@
 import AetherTestSupport
-import DHCPKit
 import Foundation
 import LabKit
 @testable import NetlinkShaping
 import Testing
+import NetworkTypes
 
 @Suite("Conntrack flush over ctnetlink")
 struct ConntrackTableTests {

@@ -1,11 +1,11 @@
 import AetherTestSupport
 import CLinuxNet
 import Glibc
-import DHCPKit
 import Foundation
 import LabKit
 @testable import NetlinkShaping
 import Testing
+import NetworkTypes
 
 @Suite("rtnetlink links, HTB, u32 and statistics in a namespace")
 struct RoutingNetlinkTests {

@@ -1,9 +1,9 @@
 import AetherTestSupport
-import DHCPKit
 import Foundation
 import LabKit
 @testable import NetlinkShaping
 import Testing
+import NetworkTypes
 
 /// Everything tc reports about the interfaces a shaper uses, to compare kernel state.
 func tcSnapshot(_ namespace: NetworkNamespace, devices: [String]) async throws -> String {

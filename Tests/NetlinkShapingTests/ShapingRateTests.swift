@@ -1,9 +1,9 @@
 import AetherTestSupport
-import DHCPKit
 import Foundation
 import LabKit
 @testable import NetlinkShaping
 import Testing
+import NetworkTypes
 
 /// Rates measured with iperf3 through a real BNG namespace (HTB on sub0 for download, on an IFB
 /// for upload) against a ±10% tolerance, and nft counters against iperf3's byte counts (±2%).

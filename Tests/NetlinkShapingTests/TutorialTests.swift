@@ -1,5 +1,5 @@
-import DHCPKit
 import NetlinkShaping
+import NetworkTypes
 
 /// Shapes 100.64.0.10 to 10 Mbit/s down and 5 Mbit/s up, and starts counting its traffic.
 func startDemoSubscriber() throws -> (Shaper, SubscriberFirewall) {

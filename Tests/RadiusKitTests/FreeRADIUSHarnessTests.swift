@@ -5,6 +5,7 @@ import Glibc
 import LabKit
 import RadiusKit
 import Testing
+import NetworkTypes
 
 @Suite("Harness FreeRADIUS answers RadiusKit's Access-Requests")
 struct FreeRADIUSHarnessTests {
@@ -39,7 +40,7 @@ struct FreeRADIUSHarnessTests {
                              from attachment: ServicesAttachment,
                              to radius: ServiceEndpoints.RADIUS) async throws -> RADIUSPacket {
         let authenticator = RADIUSAuthenticator.random()
-        let nasAddress = try #require(RADIUSIPv4Address(attachment.address))
+        let nasAddress = try #require(IPv4Address(attachment.address))
         let request = RADIUSPacket(code: .accessRequest, identifier: UInt8.random(in: 0...255),
                                    authenticator: authenticator, attributes: [
                                        .string(.userName, user),

@@ -1,5 +1,6 @@
 import RadiusKit
 import Testing
+import NetworkTypes
 
 /// Typed values (RFC 8044 data types) and tags (RFC 2868 §3).
 @Suite struct RADIUSAttributeValueTests {
@@ -38,11 +39,11 @@ import Testing
     }
 
     @Test func ipv4AddressesParseAndPrintDottedQuads() throws {
-        #expect(RADIUSIPv4Address("10.0.0.1") == RADIUSIPv4Address(10, 0, 0, 1))
-        #expect(RADIUSIPv4Address(192, 0, 2, 255).description == "192.0.2.255")
-        #expect(RADIUSIPv4Address("10.0.0") == nil)
-        #expect(RADIUSIPv4Address("10.0.0.256") == nil)
-        #expect(RADIUSIPv4Address("+1.0.0.1") == nil)
+        #expect(IPv4Address("10.0.0.1") == IPv4Address(10, 0, 0, 1))
+        #expect(IPv4Address(192, 0, 2, 255).description == "192.0.2.255")
+        #expect(IPv4Address("10.0.0") == nil)
+        #expect(IPv4Address("10.0.0.256") == nil)
+        #expect(IPv4Address("+1.0.0.1") == nil)
     }
 
     @Test func ipv6AddressAndPrefixUseRFC3162Layout() throws {

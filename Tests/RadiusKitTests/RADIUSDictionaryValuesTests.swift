@@ -1,5 +1,6 @@
 import RadiusKit
 import Testing
+import NetworkTypes
 
 /// Attributes by name and text, both ways.
 @Suite struct RADIUSDictionaryValuesTests {
@@ -16,7 +17,7 @@ import Testing
         #expect(try roundTrip("User-Name", "alice") == [.string(.userName, "alice")])
         #expect(try roundTrip("Service-Type", "Framed-User") == [.integer(.serviceType, 2)])
         #expect(try roundTrip("Framed-MTU", "1500") == [.integer(.framedMTU, 1500)])
-        #expect(try roundTrip("Framed-IP-Address", "192.0.2.7") == [.ipv4Address(.framedIPAddress, RADIUSIPv4Address(192, 0, 2, 7))])
+        #expect(try roundTrip("Framed-IP-Address", "192.0.2.7") == [.ipv4Address(.framedIPAddress, IPv4Address(192, 0, 2, 7))])
         _ = try roundTrip("Class", "0x0102ff")
         _ = try roundTrip("Framed-IPv6-Prefix", "2001:db8::/32")
         _ = try roundTrip("NAS-IPv6-Address", "2001:db8::1")

@@ -1,5 +1,6 @@
 import RadiusKit
 import Testing
+import NetworkTypes
 
 /// The eight example packets of RFC 2865 §7, secret "xyzzy5461": each is decoded, re-encoded
 /// byte for byte, and its authenticators and hidden passwords are checked.
@@ -15,7 +16,7 @@ import Testing
         let password = try RADIUSUserPassword.unhide(
             request.attributes[1].value, secret: exampleSecret, requestAuthenticator: request.authenticator)
         #expect(password == Array("arctangent".utf8))
-        #expect(try request.attributes[2].ipv4AddressValue() == RADIUSIPv4Address(192, 168, 1, 16))
+        #expect(try request.attributes[2].ipv4AddressValue() == IPv4Address(192, 168, 1, 16))
         #expect(try request.attributes[3].integerValue() == 3)
     }
 
@@ -28,7 +29,7 @@ import Testing
             attributes: [
                 .string(.userName, "nemo"),
                 try RADIUSUserPassword.attribute("arctangent", secret: exampleSecret, requestAuthenticator: authenticator),
-                .ipv4Address(.nasIPAddress, RADIUSIPv4Address(192, 168, 1, 16)),
+                .ipv4Address(.nasIPAddress, IPv4Address(192, 168, 1, 16)),
                 .integer(.nasPort, 3),
             ])
         #expect(try packet.encoded() == expected)
@@ -43,7 +44,7 @@ import Testing
         #expect(accept.code == .accessAccept)
         #expect(try accept.attributes[0].integerValue() == 1)  // Service-Type Login-User
         #expect(try accept.attributes[1].integerValue() == 0)  // Login-Service Telnet
-        #expect(try accept.attributes[2].ipv4AddressValue() == RADIUSIPv4Address(192, 168, 1, 3))
+        #expect(try accept.attributes[2].ipv4AddressValue() == IPv4Address(192, 168, 1, 3))
         let resigned = try accept.encodedResponse(
             toRequestAuthenticator: request.authenticator, secret: exampleSecret, addingMessageAuthenticator: false)
         #expect(resigned == bytes)
@@ -59,7 +60,7 @@ import Testing
         #expect(chap.count == 17)
         #expect(chap[0] == 22)
         #expect(RADIUSCHAPPassword.challenge(of: request) == request.authenticator)
-        #expect(try request.attributes[2].ipv4AddressValue() == RADIUSIPv4Address(192, 168, 1, 16))
+        #expect(try request.attributes[2].ipv4AddressValue() == IPv4Address(192, 168, 1, 16))
         #expect(try request.attributes[3].integerValue() == 20)
         #expect(try request.attributes[4].integerValue() == 2)  // Service-Type Framed-User
         #expect(try request.attributes[5].integerValue() == 1)  // Framed-Protocol PPP
@@ -72,7 +73,7 @@ import Testing
         let accept = try RADIUSPacketVerifier.response(
             bytes, to: request, secret: exampleSecret, requireMessageAuthenticator: false)
         #expect(accept.attributes.map(\.type) == [.serviceType, .framedProtocol, .framedIPAddress, .framedRouting, .framedCompression, .framedMTU])
-        #expect(try accept.attributes[2].ipv4AddressValue() == RADIUSIPv4Address(255, 255, 255, 254))
+        #expect(try accept.attributes[2].ipv4AddressValue() == IPv4Address(255, 255, 255, 254))
         #expect(try accept.attributes[5].integerValue() == 1500)
         #expect(try accept.encodedResponse(
             toRequestAuthenticator: request.authenticator, secret: exampleSecret, addingMessageAuthenticator: false) == bytes)

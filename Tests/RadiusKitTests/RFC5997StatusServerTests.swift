@@ -1,5 +1,6 @@
 import RadiusKit
 import Testing
+import NetworkTypes
 
 /// RFC 5997 §6 Status-Server examples, secret "xyzzy5461": Message-Authenticator computed
 /// over the packet with the random Request Authenticator in place.
@@ -29,7 +30,7 @@ import Testing
     @Test func section6_3KeepsAttributeOrder() throws {
         let packet = try RADIUSPacket(bytes: try vector("rfc5997-6.3-status-server"))
         #expect(packet.attributes.map(\.type) == [.nasIPAddress, .messageAuthenticator])
-        #expect(try packet.attributes[0].ipv4AddressValue() == RADIUSIPv4Address(192, 0, 2, 16))
+        #expect(try packet.attributes[0].ipv4AddressValue() == IPv4Address(192, 0, 2, 16))
     }
 
     // RFC 5997 §3: Status-Server without Message-Authenticator is refused even when the

@@ -1,3 +1,5 @@
+import NetworkTypes
+
 /// Runs a ``GatewayRelayAgent`` on real interfaces: a ``PacketSocket`` per subscriber-side
 /// interface (clients may have no address yet) and one ``UDPSocket`` on port 67 toward the
 /// servers, confined to the server-side device when one is given.

@@ -1,5 +1,6 @@
 import CLinuxNet
 import Glibc
+import NetworkTypes
 
 /// A network interface of the calling thread's network namespace, looked up by name.
 public struct NetworkInterface: Hashable, Sendable, CustomStringConvertible {

@@ -1,5 +1,6 @@
 import CLinuxNet
 import Glibc
+import NetworkTypes
 
 /// A UDP socket for the server side of a relay: bound to port 67 (servers answer relays there,
 /// RFC 2131 §4.1), optionally to one device, broadcast allowed, non-blocking.

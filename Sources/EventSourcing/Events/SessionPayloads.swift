@@ -1,4 +1,5 @@
 import Foundation
+import NetworkTypes
 
 /// Who a session belongs to: the line identity (bng, remote-id, circuit-id) plus what DHCP and
 /// RADIUS told us about the subscriber. Shared by every session event.
@@ -6,21 +7,21 @@ public struct SessionLine: Hashable, Sendable, Codable {
     /// Session id minted by the BNG (RADIUS Acct-Session-Id).
     public var sessionID: UUID
     /// The BNG's NAS-IP-Address.
-    public var nasIP: String
+    public var nasIP: IPv4Address
     /// Option 82 remote-id (sub-option 2): the access node.
     public var remoteID: String
     /// Option 82 circuit-id (sub-option 1): the port on the access node.
     public var circuitID: String
-    /// Client hardware address, `aa:bb:cc:dd:ee:ff`; recorded, not the identity.
-    public var macAddress: String
+    /// Client hardware address; recorded, not the identity.
+    public var macAddress: MACAddress
     /// Leased IPv4 address, when one is held.
-    public var ipAddress: String?
+    public var ipAddress: IPv4Address?
     /// RADIUS User-Name sent for this line.
     public var username: String?
 
     /// A session line.
-    public init(sessionID: UUID, nasIP: String, remoteID: String, circuitID: String, macAddress: String,
-                ipAddress: String? = nil, username: String? = nil) {
+    public init(sessionID: UUID, nasIP: IPv4Address, remoteID: String, circuitID: String, macAddress: MACAddress,
+                ipAddress: IPv4Address? = nil, username: String? = nil) {
         self.sessionID = sessionID
         self.nasIP = nasIP
         self.remoteID = remoteID

@@ -1,5 +1,5 @@
 import CLinuxNet
-import DHCPKit
+import NetworkTypes
 
 /// One IPv4 connection-tracking entry as ctnetlink reports it (`conntrack -L`).
 public struct ConntrackEntry: Hashable, Sendable {

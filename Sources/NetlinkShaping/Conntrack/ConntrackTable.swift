@@ -1,5 +1,5 @@
 import CLinuxNet
-import DHCPKit
+import NetworkTypes
 import Glibc
 
 /// The kernel's connection-tracking table over ctnetlink (`NETLINK_NETFILTER`), without the

@@ -1,4 +1,4 @@
-import DHCPKit
+import NetworkTypes
 import Foundation
 
 /// Byte and packet counters of one subscriber, named from the subscriber's point of view.

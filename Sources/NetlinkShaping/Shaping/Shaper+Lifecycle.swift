@@ -1,5 +1,5 @@
 import CLinuxNet
-import DHCPKit
+import NetworkTypes
 import Glibc
 
 /// Start (create or re-adopt) and tear down the shared objects: qdiscs, root and default

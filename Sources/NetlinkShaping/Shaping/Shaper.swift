@@ -1,4 +1,4 @@
-import DHCPKit
+import NetworkTypes
 import Foundation
 
 /// One shaped subscriber: its address, its rates and the kernel objects that carry them.

@@ -1,5 +1,5 @@
 import CLinuxNet
-import DHCPKit
+import NetworkTypes
 
 /// A u32 filter handle: hash table id (12 bits), bucket (8 bits), node (12 bits), shown by tc as
 /// `2:5:3` (hex). The root table of a filter priority is `800:`.

@@ -1,5 +1,6 @@
 import EventSourcing
 import Foundation
+import NetworkTypes
 
 /// Deterministic events for tests: a session lifecycle per index, counters growing with seq.
 enum SampleEvents {
@@ -11,8 +12,9 @@ enum SampleEvents {
 
     static func line(_ session: Int) -> SessionLine {
         SessionLine(sessionID: UUID(uuid: (0, 0, 0, 0, 0, 0, 0x40, 0, 0x80, 0, 0, 0, 0, 0, UInt8(session >> 8 & 0xff), UInt8(session & 0xff))),
-                    nasIP: "198.18.0.1", remoteID: "an-01", circuitID: "eth\(session)", macAddress: "02:00:00:00:00:\(String(format: "%02x", session & 0xff))",
-                    ipAddress: "100.64.1.\(session % 250 + 2)", username: "bng-test/an-01/eth\(session)")
+                    nasIP: IPv4Address(198, 18, 0, 1), remoteID: "an-01", circuitID: "eth\(session)",
+                    macAddress: MACAddress(0x02, 0, 0, 0, 0, UInt8(session & 0xff)),
+                    ipAddress: IPv4Address(100, 64, 1, UInt8(session % 250 + 2)), username: "bng-test/an-01/eth\(session)")
     }
 
     /// Draft number `i` (0-based): start, updates, a policy, then stop, cycling over a few sessions.

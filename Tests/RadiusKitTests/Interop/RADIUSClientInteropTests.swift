@@ -4,6 +4,7 @@ import Foundation
 import LabKit
 import RadiusKit
 import Testing
+import NetworkTypes
 
 /// Rows in FreeRADIUS's own tables for one test, removed at cleanup.
 enum RADIUSUsers {
@@ -60,7 +61,7 @@ struct RADIUSClientInteropTests {
             let client = try await Self.client(in: attachment, servers: [try Self.freeRADIUS(endpoints)])
             defer { client.shutdown() }
             let nasAttributes: [RADIUSAttribute] = [
-                .ipv4Address(.nasIPAddress, try #require(RADIUSIPv4Address(attachment.address))),
+                .ipv4Address(.nasIPAddress, try #require(IPv4Address(attachment.address))),
                 .string(.nasIdentifier, "radiuskit-interop"),
             ]
 
@@ -87,8 +88,8 @@ struct RADIUSClientInteropTests {
             defer { client.shutdown() }
             let session = "rk-\(UInt64.random(in: 0...UInt64.max))"
             let nas: [RADIUSAttribute] = [
-                .ipv4Address(.nasIPAddress, try #require(RADIUSIPv4Address(attachment.address))),
-                .ipv4Address(.framedIPAddress, RADIUSIPv4Address(100, 64, 0, 77)),
+                .ipv4Address(.nasIPAddress, try #require(IPv4Address(attachment.address))),
+                .ipv4Address(.framedIPAddress, IPv4Address(100, 64, 0, 77)),
             ]
             let interimInput: UInt64 = 5 << 30 + 12_345     // 5 GiB + 12 345 bytes
             let interimOutput: UInt64 = (1 << 32) + 1       // just past one wrap

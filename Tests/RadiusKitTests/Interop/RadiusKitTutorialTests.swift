@@ -4,6 +4,7 @@ import Foundation
 import LabKit
 import RadiusKit
 import Testing
+import NetworkTypes
 
 // The code blocks of Docs/radiuskit.md, verbatim; `tutorialCodeIsTheDocumentsCode` keeps
 // them in step with the page.
@@ -22,7 +23,7 @@ func authenticate(_ client: RADIUSClient, user: String, password: String) async 
     return try RADIUSRateLimits(packet: reply)
 }
 
-func accountSession(_ client: RADIUSClient, user: String, session: String, nas: RADIUSIPv4Address) async throws {
+func accountSession(_ client: RADIUSClient, user: String, session: String, nas: IPv4Address) async throws {
     let nasAttributes: [RADIUSAttribute] = [.ipv4Address(.nasIPAddress, nas)]
     _ = try await client.account(RADIUSAccountingRecord(
         statusType: .start, sessionID: session, userName: user, attributes: nasAttributes))
@@ -83,7 +84,7 @@ struct RadiusKitTutorialTests {
             let acct = try await nas.namespace.perform { try makeClient(server: "\(radius.address):\(radius.accountingPort)", secret: secret) }
             defer { acct.shutdown() }
             let session = "tutorial-\(user)"
-            try await accountSession(acct, user: user, session: session, nas: try #require(RADIUSIPv4Address(nas.address)))
+            try await accountSession(acct, user: user, session: session, nas: try #require(IPv4Address(nas.address)))
             let row = try PostgresConnection(endpoints.postgres.radius).query(
                 "SELECT acctinputoctets, acctoutputoctets FROM radacct WHERE acctsessionid = $1", [session])
             #expect(try row.value("acctinputoctets") == "\(UInt64(7) << 30)")
