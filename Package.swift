@@ -8,11 +8,13 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "NetworkTypes", targets: ["NetworkTypes"]),
+        .library(name: "ServiceSupport", targets: ["ServiceSupport"]),
         .library(name: "DHCPKit", targets: ["DHCPKit"]),
         .library(name: "RadiusKit", targets: ["RadiusKit"]),
         .library(name: "EventSourcing", targets: ["EventSourcing"]),
         .library(name: "NetlinkShaping", targets: ["NetlinkShaping"]),
         .library(name: "LabKit", targets: ["LabKit"]),
+        .library(name: "AetherDaemon", targets: ["AetherDaemon"]),
         .executable(name: "aether-lab", targets: ["aether-lab"]),
         .executable(name: "aether-relay", targets: ["aether-relay"]),
         .executable(name: "aether-dhcp", targets: ["aether-dhcp"]),
@@ -38,10 +40,19 @@ let package = Package(
 
         // The value types every kit shares: IPv4 address and network, MAC address, hex.
         .target(name: "NetworkTypes"),
+        // Dedicated threads for blocking calls, poll wake-ups, blocking loops as services, labelled counters.
+        .target(
+            name: "ServiceSupport",
+            dependencies: [
+                "CLinuxNet",
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .target(
             name: "DHCPKit",
             dependencies: [
-                "NetworkTypes", "CLinuxNet",
+                "NetworkTypes", "ServiceSupport", "CLinuxNet",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -78,9 +89,22 @@ let package = Package(
         .target(
             name: "LabKit",
             dependencies: [
-                "EventSourcing",
+                "NetworkTypes", "EventSourcing",
                 "CLinuxNet",
                 .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // What the daemons share: logging and Prometheus bootstrap, the /metrics endpoint, the
+        // ServiceGroup with signal handling. Exporters live here, never in the kits.
+        .target(
+            name: "AetherDaemon",
+            dependencies: [
+                "NetworkTypes", "ServiceSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
         .executableTarget(
@@ -104,8 +128,10 @@ let package = Package(
         .executableTarget(
             name: "aether-relay",
             dependencies: [
-                "DHCPKit",
+                "DHCPKit", "AetherDaemon",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Sources/Executables/aether-relay"
         ),
@@ -125,13 +151,19 @@ let package = Package(
         // Shared by the test targets: the running service harness and throwaway namespaces.
         .target(
             name: "AetherTestSupport",
-            dependencies: ["LabKit", "NetworkTypes"],
+            dependencies: [
+                "LabKit", "NetworkTypes",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             path: "Tests/AetherTestSupport"
         ),
         .testTarget(name: "NetworkTypesTests", dependencies: ["NetworkTypes"]),
         .testTarget(
             name: "DHCPKitTests",
-            dependencies: ["DHCPKit", "NetworkTypes", "AetherTestSupport"],
+            dependencies: [
+                "DHCPKit", "NetworkTypes", "AetherTestSupport",
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+            ],
             resources: [.copy("Vectors")]
         ),
         .testTarget(
@@ -152,6 +184,14 @@ let package = Package(
         .testTarget(
             name: "NetlinkShapingTests",
             dependencies: ["NetlinkShaping", "NetworkTypes", "AetherTestSupport", "CLinuxNet"]
+        ),
+        // Scenarios across modules: access node, relays, BNG data plane, with the real peers.
+        .testTarget(
+            name: "IntegrationTests",
+            dependencies: [
+                "DHCPKit", "NetlinkShaping", "EventSourcing", "LabKit", "NetworkTypes", "AetherTestSupport",
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+            ]
         ),
         .testTarget(
             name: "LabKitTests",

@@ -47,6 +47,15 @@ static inline int cln_ioctl_ifreq(int fd, unsigned long request, struct ifreq *i
 
 /* prctl(2) is variadic, so Swift cannot call it: orphaned descendants are re-parented to a
    subreaper instead of PID 1, which lets a supervisor reap daemons that forked away. */
+/* Thread names and non-blocking joins for dedicated threads. Both functions are in glibc but
+   declared only under _GNU_SOURCE, which Swift's Glibc module is not built with. */
+#include <pthread.h>
+extern int pthread_tryjoin_np(pthread_t thread, void **retval);
+extern int pipe2(int pipefd[2], int flags);
+static inline int cln_set_thread_name(const char *name) { return prctl(PR_SET_NAME, name, 0, 0, 0); }
+static inline int cln_pthread_tryjoin(pthread_t thread) { return pthread_tryjoin_np(thread, NULL); }
+static inline int cln_pipe2(int ends[2], int flags) { return pipe2(ends, flags); }
+
 static inline int cln_become_child_subreaper(void) { return prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0); }
 
 /* tpacket_auxdata.tp_status bit: the frame left this host's stack with its L4 checksum not yet

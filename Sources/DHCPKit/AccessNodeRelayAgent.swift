@@ -28,16 +28,23 @@ public struct AccessNodeRelayAgent: Sendable {
         /// Largest message after insertion, bytes (RFC 3046 §2.1); the client's option 57
         /// raises it.
         public var maximumMessageLength: Int
+        /// Most clients remembered for replies whose option 82 cannot name the port (default 4,096).
+        public var maximumLearnedClients: Int
+        /// How long a learned client is remembered after its last request (default 1 hour).
+        public var learnedClientLifetime: Duration
 
         /// Creates a configuration.
         public init(
             remoteID: RelayAgentIdentifier, circuitIDs: [String: RelayAgentIdentifier],
-            clientOption82Policy: ClientOption82Policy = .drop, maximumMessageLength: Int = 576
+            clientOption82Policy: ClientOption82Policy = .drop, maximumMessageLength: Int = 576,
+            maximumLearnedClients: Int = 4096, learnedClientLifetime: Duration = .seconds(3600)
         ) {
             self.remoteID = remoteID
             self.circuitIDs = circuitIDs
             self.clientOption82Policy = clientOption82Policy
             self.maximumMessageLength = maximumMessageLength
+            self.maximumLearnedClients = maximumLearnedClients
+            self.learnedClientLifetime = learnedClientLifetime
         }
     }
 
@@ -59,36 +66,34 @@ public struct AccessNodeRelayAgent: Sendable {
         case drop(RelayDropReason)
     }
 
-    /// Most clients remembered for replies whose option 82 cannot name the port.
-    public static let maximumLearnedClients = 4096
-
     /// The configuration.
-    public var configuration: Configuration
+    public let configuration: Configuration
     /// Port of each client MAC seen in a request, for replies to kept client option 82.
-    public private(set) var learnedPorts: [MACAddress: String] = [:]
-    private var portByCircuitID: [RelayAgentIdentifier: String]
+    public private(set) var learnedPorts: LearnedTable<MACAddress, String>
+    private let portByCircuitID: [RelayAgentIdentifier: String]
 
     /// Creates an agent.
     public init(configuration: Configuration) {
         self.configuration = configuration
+        learnedPorts = LearnedTable(capacity: configuration.maximumLearnedClients, lifetime: configuration.learnedClientLifetime)
         portByCircuitID = Dictionary(
             configuration.circuitIDs.map { ($0.value, $0.key) }, uniquingKeysWith: { first, _ in first })
     }
 
-    /// Applies one event.
-    public mutating func handle(_ event: Event) -> [Action] {
+    /// Applies one event at `now`.
+    public mutating func handle(_ event: Event, now: ContinuousClock.Instant) -> [Action] {
         switch event {
         case .fromClient(let message, let port):
-            return fromClient(message, port: port)
+            return fromClient(message, port: port, now: now)
         case .fromUplink(let message):
-            return fromUplink(message)
+            return fromUplink(message, now: now)
         }
     }
 
-    private mutating func fromClient(_ message: DHCPMessage, port: String) -> [Action] {
+    private mutating func fromClient(_ message: DHCPMessage, port: String, now: ContinuousClock.Instant) -> [Action] {
         guard message.op == .bootRequest else { return [.drop(.wrongDirection)] }
         guard let circuitID = configuration.circuitIDs[port] else { return [.drop(.unknownInterface)] }
-        learn(message, port: port)
+        if let mac = message.clientMACAddress { learnedPorts.learn(mac, port, now: now) }
         var message = message
         let ours = RelayAgentInformation(circuitID: circuitID, remoteID: configuration.remoteID)
         do {
@@ -110,7 +115,7 @@ public struct AccessNodeRelayAgent: Sendable {
         return [.forwardToUplink(message)]
     }
 
-    private func fromUplink(_ message: DHCPMessage) -> [Action] {
+    private func fromUplink(_ message: DHCPMessage, now: ContinuousClock.Instant) -> [Action] {
         guard message.op == .bootReply else { return [.drop(.wrongDirection)] }
         var message = message
         let information: RelayAgentInformation?
@@ -128,20 +133,9 @@ public struct AccessNodeRelayAgent: Sendable {
             return [.forwardToPort(message, port: port)]
         }
         // Option 82 absent or not ours (kept from the client): deliver by learned MAC, as is.
-        guard let mac = message.clientMACAddress, let port = learnedPorts[mac] else {
+        guard let mac = message.clientMACAddress, let port = learnedPorts.value(for: mac, now: now) else {
             return [.drop(information == nil ? .unknownClient : .notOurOption82)]
         }
         return [.forwardToPort(message, port: port)]
-    }
-
-    private mutating func learn(_ message: DHCPMessage, port: String) {
-        guard let mac = message.clientMACAddress else { return }
-        if learnedPorts[mac] == nil, learnedPorts.count >= AccessNodeRelayAgent.maximumLearnedClients {
-            // Bounded memory under a MAC flood: forget an arbitrary entry.
-            if let victim = learnedPorts.keys.first {
-                learnedPorts[victim] = nil
-            }
-        }
-        learnedPorts[mac] = port
     }
 }

@@ -1,7 +1,7 @@
 import NetworkTypes
 
 extension GatewayRelayAgent {
-    mutating func fromClient(_ message: DHCPMessage, interface: String) -> [Action] {
+    mutating func fromClient(_ message: DHCPMessage, interface: String, now: ContinuousClock.Instant) -> [Action] {
         guard message.op == .bootRequest else { return [.drop(.wrongDirection)] }
         guard let trust = configuration.interfaces[interface] else { return [.drop(.unknownInterface)] }
         // RFC 1542 §4.1.1: discard when hops already reached the limit, else increment.
@@ -18,11 +18,15 @@ extension GatewayRelayAgent {
         }
         var relayed = message
         relayed.hops += 1
-        // RFC 1542 §4.1.1: giaddr is set only by the first relay.
-        if relayed.giaddr.isUnspecified {
-            relayed.giaddr = configuration.relayAddress
+        // RFC 1542 §4.1.1: giaddr is set only by the first relay; only then do replies come to
+        // us, so only then do we act as the subscribers' server identifier.
+        let gateway = gateway(for: existing)
+        let firstRelay = relayed.giaddr.isUnspecified
+        if firstRelay {
+            relayed.giaddr = gateway
         }
-        let information = withOwnSubOptions(existing ?? RelayAgentInformation())
+        let information = withOwnSubOptions(existing ?? RelayAgentInformation(),
+                                            serverIdentifier: firstRelay && configuration.proxyServerIdentifier ? gateway : nil)
         do {
             if !information.subOptions.isEmpty, information != existing {
                 try relayed.replaceRelayAgentInformation(
@@ -31,16 +35,19 @@ extension GatewayRelayAgent {
         } catch {
             return [.drop(.option82DoesNotFit)]
         }
-        learn(message, interface: interface)
+        if let mac = message.clientMACAddress {
+            learnedInterfaces.learn(mac, interface, now: now)
+        }
         return [
             .observe(DHCPRelayObservation(message: message, information: existing, interface: interface)),
             .forwardToServers(relayed, servers: configuration.servers),
         ]
     }
 
-    func fromServer(_ message: DHCPMessage) -> [Action] {
+    func fromServer(_ message: DHCPMessage, source: IPv4Address, now: ContinuousClock.Instant) -> [Action] {
+        guard servers.contains(source) else { return [.drop(.unknownServer)] }
         guard message.op == .bootReply else { return [.drop(.wrongDirection)] }
-        guard message.giaddr == configuration.relayAddress else { return [.drop(.notForThisRelay)] }
+        guard gateways.contains(message.giaddr) else { return [.drop(.notForThisRelay)] }
         let information: RelayAgentInformation?
         do {
             information = try message.relayAgentInformation()
@@ -50,22 +57,33 @@ extension GatewayRelayAgent {
         if let ours = configuration.relayID, let theirs = information?.relayID, theirs != ours {
             return [.drop(.notOurOption82)]
         }
-        guard let mac = message.clientMACAddress, let interface = learnedInterfaces[mac],
+        guard let mac = message.clientMACAddress, let interface = learnedInterfaces.value(for: mac, now: now),
             let trust = configuration.interfaces[interface]
         else { return [.drop(.unknownClient)] }
 
+        let gateway = message.giaddr
         var reply = message
+        // Relay-proxy: the client must renew and release through us (RFC 5107's intent, done
+        // here because the server does not).
+        if configuration.proxyServerIdentifier, reply.serverIdentifier != nil {
+            reply.setOption(.serverIdentifier, data: gateway.bytes)
+        }
         // RFC 3046 §2.1: whoever added option 82 removes it toward the client. On a trusted
         // interface the access node added it, so give it back its own sub-options only.
-        let downstream = information.map(withoutOwnSubOptions)
+        let downstream = information.map { withoutOwnSubOptions($0, gateway: gateway) }
         reply.stripRelayAgentInformation()
         if trust == .trusted, let downstream, !downstream.subOptions.isEmpty {
             try? reply.insertRelayAgentInformation(downstream, maximumLength: DHCPMessage.maximumEncodedLength)
         }
         return [
             .observe(DHCPRelayObservation(message: message, information: information, interface: interface)),
-            .forwardToClient(reply, interface: interface, delivery: delivery(for: message, mac: mac)),
+            .forwardToClient(reply, interface: interface, delivery: delivery(for: message, mac: mac), gateway: gateway),
         ]
+    }
+
+    /// The gateway of the access node named by the request's remote-id, else the default.
+    func gateway(for information: RelayAgentInformation?) -> IPv4Address {
+        information?.remoteID.flatMap { configuration.accessNodeGateways[$0] } ?? configuration.relayAddress
     }
 
     /// RFC 2131 §4.1: NAK and BROADCAST-flagged replies are broadcast; else unicast to
@@ -83,17 +101,20 @@ extension GatewayRelayAgent {
         return .broadcast
     }
 
-    /// `information` with relay-id, server-identifier-override and link-selection applied
-    /// according to ``Configuration/subOptionPolicy``.
-    func withOwnSubOptions(_ information: RelayAgentInformation) -> RelayAgentInformation {
+    /// The sub-options this relay adds, with the values it adds for `serverIdentifier`.
+    private func ownSubOptions(serverIdentifier: IPv4Address?) -> [(RelayAgentSubOptionCode, [UInt8])] {
+        var own: [(RelayAgentSubOptionCode, [UInt8])] = []
+        if let linkSelection = configuration.linkSelection { own.append((.linkSelection, linkSelection.bytes)) }
+        if let serverIdentifier { own.append((.serverIdentifierOverride, serverIdentifier.bytes)) }
+        if let relayID = configuration.relayID { own.append((.relayID, relayID.bytes)) }
+        return own
+    }
+
+    /// `information` with link-selection, server-identifier-override (when `serverIdentifier`
+    /// is given) and relay-id applied according to ``Configuration/subOptionPolicy``.
+    func withOwnSubOptions(_ information: RelayAgentInformation, serverIdentifier: IPv4Address?) -> RelayAgentInformation {
         var result = information
-        let own: [(RelayAgentSubOptionCode, [UInt8]?)] = [
-            (.linkSelection, configuration.linkSelection?.bytes),
-            (.serverIdentifierOverride, configuration.serverIdentifierOverride?.bytes),
-            (.relayID, configuration.relayID?.bytes),
-        ]
-        for (code, value) in own {
-            guard let value else { continue }
+        for (code, value) in ownSubOptions(serverIdentifier: serverIdentifier) {
             let present = result.subOptionData(code) != nil
             switch configuration.subOptionPolicy {
             case .keep where present:
@@ -107,28 +128,12 @@ extension GatewayRelayAgent {
         return result
     }
 
-    /// `information` without the sub-options this relay adds.
-    func withoutOwnSubOptions(_ information: RelayAgentInformation) -> RelayAgentInformation {
+    /// `information` without the sub-options this relay added for a reply to `gateway`.
+    func withoutOwnSubOptions(_ information: RelayAgentInformation, gateway: IPv4Address) -> RelayAgentInformation {
         var result = information
-        let owned: [(RelayAgentSubOptionCode, [UInt8]?)] = [
-            (.linkSelection, configuration.linkSelection?.bytes),
-            (.serverIdentifierOverride, configuration.serverIdentifierOverride?.bytes),
-            (.relayID, configuration.relayID?.bytes),
-        ]
-        for (code, value) in owned {
-            guard let value else { continue }
+        for (code, value) in ownSubOptions(serverIdentifier: gateway) {
             result.subOptions.removeAll { $0.code == code && $0.data == value }
         }
         return result
-    }
-
-    private mutating func learn(_ message: DHCPMessage, interface: String) {
-        guard let mac = message.clientMACAddress else { return }
-        if learnedInterfaces[mac] == nil, learnedInterfaces.count >= GatewayRelayAgent.maximumLearnedClients,
-            let victim = learnedInterfaces.keys.first
-        {
-            learnedInterfaces[victim] = nil
-        }
-        learnedInterfaces[mac] = interface
     }
 }

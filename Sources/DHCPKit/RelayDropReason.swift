@@ -20,4 +20,10 @@ public enum RelayDropReason: String, Hashable, Sendable, Codable, CaseIterable {
     case option82DoesNotFit
     /// A reply's `giaddr` is not this relay's address.
     case notForThisRelay
+    /// A reply came from an address that is not one of the configured DHCP servers (a forged
+    /// OFFER or ACK from anyone who can reach UDP 67).
+    case unknownServer
+    /// The frame or message could not be decoded (the code is in
+    /// `aether_dhcp_relay_malformed_total`).
+    case malformed
 }

@@ -1,3 +1,5 @@
+import NetworkTypes
+
 /// One RADIUS server as the client sees it: an opaque name for the I/O layer (such as
 /// `"192.0.2.1:1812"`) and the shared secret.
 public struct RADIUSServer: Sendable, Hashable, CustomStringConvertible {
@@ -11,6 +13,11 @@ public struct RADIUSServer: Sendable, Hashable, CustomStringConvertible {
     public init(name: String, secret: RADIUSSecret) {
         self.name = name
         self.secret = secret
+    }
+
+    /// A server at an IPv4 address and port.
+    public init(address: IPv4Address, port: UInt16, secret: RADIUSSecret) {
+        self.init(name: "\(address):\(port)", secret: secret)
     }
 
     /// The name only.

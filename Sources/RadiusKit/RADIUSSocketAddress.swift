@@ -1,4 +1,5 @@
 import Glibc
+import NetworkTypes
 
 /// A UDP endpoint: an IPv4 or IPv6 address and a port, such as `198.18.0.2:1812` or
 /// `[2001:db8::1]:3799`.
@@ -23,6 +24,15 @@ public struct RADIUSSocketAddress: Sendable, Hashable, Codable, CustomStringConv
         }
         self.port = port
     }
+
+    /// An IPv4 endpoint.
+    public init(_ address: IPv4Address, port: UInt16) {
+        self.address = address.bytes
+        self.port = port
+    }
+
+    /// The address as an ``IPv4Address``, `nil` for IPv6.
+    public var ipv4Address: IPv4Address? { IPv4Address(bytes: address) }
 
     /// Parses `a.b.c.d:port` or `[v6]:port`; without a port, `defaultPort` is used.
     ///
@@ -141,6 +151,17 @@ public struct RADIUSAddressRange: Sendable, Hashable, Codable, CustomStringConve
         }
         network = Self.masked(address, length)
         prefixLength = length
+    }
+
+    /// An IPv4 range.
+    public init(_ network: IPv4Network) {
+        self.network = network.address.bytes
+        prefixLength = network.prefixLength
+    }
+
+    /// One IPv4 address (a /32).
+    public init(_ address: IPv4Address) {
+        self.init(IPv4Network(containing: address, prefixLength: 32))
     }
 
     /// Whether `address` (4 or 16 bytes) lies in the range.

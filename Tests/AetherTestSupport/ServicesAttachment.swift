@@ -1,29 +1,42 @@
 import LabKit
+import NetworkTypes
 
 /// A test namespace wired to the harness's services network, with its own Kea subnet.
 ///
 /// Each attachment takes one slot `n`: address `198.18.0.(10+n)` on the services bridge and the
 /// Kea subnet `100.64.n.0/24` whose relay address (giaddr) is `100.64.n.1`. The services namespace
-/// gets a route for that subnet back through the attachment, removed at cleanup.
+/// gets a route for that subnet back through the attachment, removed at cleanup. Short-lease
+/// slots (``Leases/short``) come from the harness's subnets with 30 s leases, for renewal and
+/// expiry tests.
 public struct ServicesAttachment: Sendable {
+    /// Which kind of Kea subnet a test needs.
+    public enum Leases: Sendable {
+        /// The harness's normal lease lifetime (an hour).
+        case normal
+        /// Short leases: renewal within seconds, expiry within half a minute.
+        case short
+    }
+
     public let namespace: NetworkNamespace
     /// This namespace's interface on the services network.
     public let interface: String
-    public let address: String
+    public let address: IPv4Address
     public let subnet: KeaSubnet
     public let endpoints: ServiceEndpoints
 
     public static func attach(_ namespace: NetworkNamespace, in network: TestNetwork,
-                              endpoints: ServiceEndpoints) async throws -> ServicesAttachment {
-        let slot = try await SlotPool.shared.take(limit: endpoints.kea.subnets.count)
+                              endpoints: ServiceEndpoints, leases: Leases = .normal) async throws -> ServicesAttachment {
+        let short = endpoints.kea.subnets.indices.filter { endpoints.kea.subnets[$0].validLifetime < 600 }
+        let normal = endpoints.kea.subnets.indices.filter { !short.contains($0) }
+        let slot = try await SlotPool.shared.take(from: leases == .short ? short : normal)
         network.onCleanup { await SlotPool.shared.give(slot) }
         let subnet = endpoints.kea.subnets[slot]
-        let address = "198.18.0.\(10 + slot)"
+        let address = endpoints.servicesAddress.advanced(by: 9 + slot)
         let services = endpoints.servicesNamespace
         let serviceSide = "ts\(slot)-\(network.tag.prefix(8))"
         try await namespace.addVeth("svc0", peer: serviceSide, in: services)
         try await services.attach(serviceSide, toBridge: endpoints.servicesBridge)
-        try await namespace.addAddress("\(address)/\(endpoints.servicesPrefixLength)", to: "svc0")
+        try await namespace.addAddress(IPv4InterfaceAddress(address, prefixLength: endpoints.servicesPrefixLength), to: "svc0")
         try await services.addRoute(subnet.prefix, via: address)
         network.onCleanup { try? await services.deleteRoute(subnet.prefix) }
         return ServicesAttachment(namespace: namespace, interface: "svc0", address: address,
@@ -36,9 +49,9 @@ actor SlotPool {
     static let shared = SlotPool()
     private var used: Set<Int> = []
 
-    func take(limit: Int) throws -> Int {
-        guard let free = (0..<limit).first(where: { !used.contains($0) }) else {
-            throw LabKitError(.invalidConfiguration, "all \(limit) test subnet slots are in use")
+    func take(from candidates: [Int]) throws -> Int {
+        guard let free = candidates.first(where: { !used.contains($0) }) else {
+            throw LabKitError(.invalidConfiguration, "all \(candidates.count) test subnet slots of this kind are in use")
         }
         used.insert(free)
         return free

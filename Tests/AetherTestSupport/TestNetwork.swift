@@ -1,5 +1,6 @@
 import Foundation
 import LabKit
+import ServiceLifecycle
 
 /// Throwaway namespaces for one test, named `aet-test-<random>-<role>` so parallel tests never
 /// collide and `make test`'s final sweep finds anything a crashed test left behind.
@@ -64,5 +65,17 @@ public func withTestNetwork<T>(_ body: (TestNetwork) async throws -> T) async th
     } catch {
         await network.tearDown()
         throw error
+    }
+}
+
+extension TestNetwork {
+    /// Runs `service` in a task for the rest of the test; at cleanup the task is cancelled
+    /// (the service's stop path) and awaited, so nothing it started outlives the test.
+    public func run(_ service: some Service) {
+        let task = Task { try await service.run() }
+        onCleanup {
+            task.cancel()
+            _ = try? await task.value
+        }
     }
 }

@@ -108,12 +108,12 @@ import NetworkTypes
 
     @Test func learnedClientTableIsBounded() throws {
         var agent = makeAgent(policy: .keep)
-        for index in 0...AccessNodeRelayAgent.maximumLearnedClients {
+        for index in 0...agent.configuration.maximumLearnedClients {
             var message = try sampleDiscover()
             let mac = MACAddress(bytes: [2, 0, 0, 0, UInt8(index >> 8 & 0xff), UInt8(index & 0xff)]) ?? .zero
             message.setClientMACAddress(mac)
             _ = agent.handle(.fromClient(message, port: "port1"))
         }
-        #expect(agent.learnedPorts.count == AccessNodeRelayAgent.maximumLearnedClients)
+        #expect(agent.learnedPorts.count == agent.configuration.maximumLearnedClients)
     }
 }

@@ -12,7 +12,7 @@ import NetworkTypes
         GatewayRelayAgent(configuration: .init(
             relayAddress: Self.relayAddress, servers: [Self.kea],
             interfaces: ["agg0": .trusted, "sub0": .untrusted],
-            relayID: "bng-01", serverIdentifierOverride: Self.relayAddress, subOptionPolicy: policy))
+            relayID: "bng-01", subOptionPolicy: policy))
     }
 
     /// A DISCOVER as the access node forwards it: option 82 with circuit-id and remote-id.
@@ -28,7 +28,7 @@ import NetworkTypes
     }
 
     func toClient(_ actions: [GatewayRelayAgent.Action]) -> (DHCPMessage, String, GatewayRelayAgent.Delivery)? {
-        for case .forwardToClient(let message, let interface, let delivery) in actions {
+        for case .forwardToClient(let message, let interface, let delivery, _) in actions {
             return (message, interface, delivery)
         }
         return nil
@@ -89,7 +89,7 @@ import NetworkTypes
         var relay = makeRelay()
         let relayed = try #require(toServer(relay.handle(.fromClient(try sampleDiscover(), interface: "sub0"))))
         #expect(try relayed.relayAgentInformation()?.relayID == "bng-01")
-        let (reply, interface, _) = try #require(toClient(relay.handle(.fromServer(answer(relayed, type: .offer)))))
+        let (reply, interface, _) = try #require(toClient(relay.handle(.fromServer(answer(relayed, type: .offer), source: Self.kea))))
         #expect(interface == "sub0")
         #expect(!reply.hasRelayAgentInformation)
     }
@@ -111,7 +111,7 @@ import NetworkTypes
     @Test func returnsAccessNodeSubOptionsOnlyTowardTrustedInterface() throws {
         var relay = makeRelay()
         let relayed = try #require(toServer(relay.handle(.fromClient(try stampedDiscover(), interface: "agg0"))))
-        let (reply, interface, _) = try #require(toClient(relay.handle(.fromServer(answer(relayed, type: .offer)))))
+        let (reply, interface, _) = try #require(toClient(relay.handle(.fromServer(answer(relayed, type: .offer), source: Self.kea))))
         #expect(interface == "agg0")
         // The access node gets back exactly what it inserted, so it can pick the port and strip it.
         #expect(try reply.relayAgentInformation() == RelayAgentInformation(circuitID: "an-01/2", remoteID: "an-01"))
@@ -128,7 +128,7 @@ import NetworkTypes
         #expect(request.circuitID == "an-01/2" && request.remoteID == "an-01")
         #expect(request.interface == "agg0")
         let relayed = try #require(toServer(up))
-        let down = relay.handle(.fromServer(answer(relayed, type: .ack)))
+        let down = relay.handle(.fromServer(answer(relayed, type: .ack), source: Self.kea))
         guard case .observe(let ack) = down.first else {
             Issue.record("expected observation first, got \(down)")
             return
@@ -147,17 +147,17 @@ import NetworkTypes
         let relayed = try #require(toServer(relay.handle(.fromClient(discover, interface: "agg0"))))
         let mac = try MACAddress(parsing: "00:11:22:33:44:55")
         // No BROADCAST flag, no ciaddr: unicast to yiaddr at chaddr.
-        #expect(toClient(relay.handle(.fromServer(answer(relayed, type: .offer))))?.2 == .unicast(IPv4Address(100, 64, 0, 10), mac))
+        #expect(toClient(relay.handle(.fromServer(answer(relayed, type: .offer), source: Self.kea)))?.2 == .unicast(IPv4Address(100, 64, 0, 10), mac))
         // NAK: always broadcast.
-        #expect(toClient(relay.handle(.fromServer(answer(relayed, type: .nak, yiaddr: .any))))?.2 == .broadcast)
+        #expect(toClient(relay.handle(.fromServer(answer(relayed, type: .nak, yiaddr: .any), source: Self.kea)))?.2 == .broadcast)
         // BROADCAST flag: broadcast.
         var broadcast = answer(relayed, type: .offer)
         broadcast.isBroadcast = true
-        #expect(toClient(relay.handle(.fromServer(broadcast)))?.2 == .broadcast)
+        #expect(toClient(relay.handle(.fromServer(broadcast, source: Self.kea)))?.2 == .broadcast)
         // Renewal (ciaddr set): unicast to ciaddr.
         var renewal = answer(relayed, type: .ack)
         renewal.ciaddr = IPv4Address(100, 64, 0, 10)
-        #expect(toClient(relay.handle(.fromServer(renewal)))?.2 == .unicast(IPv4Address(100, 64, 0, 10), mac))
+        #expect(toClient(relay.handle(.fromServer(renewal, source: Self.kea)))?.2 == .unicast(IPv4Address(100, 64, 0, 10), mac))
     }
 
     @Test func dropsRepliesNotForThisRelayOrClient() throws {
@@ -165,16 +165,16 @@ import NetworkTypes
         let relayed = try #require(toServer(relay.handle(.fromClient(try stampedDiscover(), interface: "agg0"))))
         var otherGiaddr = answer(relayed, type: .offer)
         otherGiaddr.giaddr = IPv4Address(192, 0, 2, 9)
-        #expect(relay.handle(.fromServer(otherGiaddr)) == [.drop(.notForThisRelay)])
+        #expect(relay.handle(.fromServer(otherGiaddr, source: Self.kea)) == [.drop(.notForThisRelay)])
         var otherRelayID = answer(relayed, type: .offer)
         var information = try #require(try otherRelayID.relayAgentInformation())
         information.relayID = "bng-02"
         try otherRelayID.replaceRelayAgentInformation(information)
-        #expect(relay.handle(.fromServer(otherRelayID)) == [.drop(.notOurOption82)])
+        #expect(relay.handle(.fromServer(otherRelayID, source: Self.kea)) == [.drop(.notOurOption82)])
         var unknownMAC = answer(relayed, type: .offer)
         unknownMAC.setClientMACAddress(.broadcast)
-        #expect(relay.handle(.fromServer(unknownMAC)) == [.drop(.unknownClient)])
-        #expect(relay.handle(.fromServer(relayed)) == [.drop(.wrongDirection)])
+        #expect(relay.handle(.fromServer(unknownMAC, source: Self.kea)) == [.drop(.unknownClient)])
+        #expect(relay.handle(.fromServer(relayed, source: Self.kea)) == [.drop(.wrongDirection)])
         #expect(try relay.handle(.fromClient(sampleDiscover(), interface: "nope")) == [.drop(.unknownInterface)])
     }
 

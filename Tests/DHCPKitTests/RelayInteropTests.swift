@@ -3,6 +3,7 @@ import DHCPKit
 import EventSourcing
 import Foundation
 import LabKit
+import MetricsTestKit
 import Testing
 import NetworkTypes
 
@@ -23,11 +24,11 @@ struct RelayInteropTests {
             let host1 = try await network.namespace("h1")
             let host2 = try await network.namespace("h2")
             let services = try await ServicesAttachment.attach(bng, in: network, endpoints: endpoints)
-            let relayAddress = try IPv4Address(parsing: services.subnet.relayAddress)
+            let relayAddress = services.subnet.relayAddress
             try await bng.addVeth("dn0", peer: "up0", in: an)
-            try await bng.addAddress("\(services.subnet.relayAddress)/24", to: "dn0")
+            try await bng.addAddress(services.subnet.gateway, to: "dn0")
             let macs = (1...2).map { index in
-                String(format: "02:ae:%02x:%02x:%02x:%02x", services.subnet.id, index, UInt8.random(in: 0...255), UInt8.random(in: 0...255))
+                MACAddress(0x02, 0xae, UInt8(services.subnet.id), UInt8(index), .random(in: 0...255), .random(in: 0...255))
             }
             try await host1.addVeth("eth0", mac: macs[0], peer: "p1", in: an)
             try await host2.addVeth("eth0", mac: macs[1], peer: "p2", in: an)
@@ -35,21 +36,20 @@ struct RelayInteropTests {
             network.onCleanup {
                 for mac in macs {
                     _ = try? PostgresConnection(keaInfo).query("DELETE FROM lease4 WHERE hwaddr = decode($1, 'hex')",
-                                                               [mac.replacingOccurrences(of: ":", with: "")])
+                                                               [Hex.encode(mac.bytes)])
                 }
             }
 
             // The BNG side: our gateway relay, in-process, sockets opened inside the bng namespace.
             let remoteID = "an-\(network.tag)"
+            let metrics = TestMetrics()
             let gateway = try await bng.perform {
                 try GatewayRelayService(configuration: .init(
-                    relayAddress: relayAddress, servers: [try IPv4Address(parsing: endpoints.servicesAddress)],
-                    interfaces: ["dn0": .trusted], relayID: "bng-test", serverIdentifierOverride: relayAddress),
-                    serverDevice: services.interface)
+                    relayAddress: relayAddress, servers: [endpoints.servicesAddress],
+                    interfaces: ["dn0": .trusted], relayID: "bng-test"),
+                    serverDevice: services.interface, metrics: DHCPRelayMetrics(relay: "bng-test", factory: metrics))
             }
-            let gatewayThread = Thread { gateway.run() }
-            gatewayThread.start()
-            network.onCleanup { gateway.stop() }
+            network.run(gateway)
 
             // The access node: the real aether-relay executable.
             let config = network.directory + "/relay.json"
@@ -57,15 +57,15 @@ struct RelayInteropTests {
                                                           ports: ["p1": RelayAgentIdentifier(text: "\(remoteID)/p1"),
                                                                   "p2": RelayAgentIdentifier(text: "\(remoteID)/p2")]))
                 .write(to: URL(fileURLWithPath: config))
-            let relay = try network.spawn([try BuiltProducts.executable("aether-relay"), "--config", config, "--stats-interval", "1"], in: an, log: "aether-relay")
-            try await Readiness.wait(for: "aether-relay sockets", timeoutSeconds: 15) { relay.log().contains("aether-relay: remote-id") }
+            let relay = try network.spawn([try BuiltProducts.executable("aether-relay"), "--config", config], in: an, log: "aether-relay")
+            try await Readiness.wait(for: "aether-relay sockets", timeoutSeconds: 15) { relay.log().contains("aether-relay running") }
 
             // host2 listens while host1 takes its lease: replies must reach port p1 only.
             let listener = try await host2.perform { try PacketSocket(interface: "eth0") }
 
             let dhclient = try await host1.run(["dhclient", "-1", "-v", "-lf", network.directory + "/h1.leases",
                                                 "-pf", network.directory + "/h1.pid", "eth0"], timeoutSeconds: 60)
-            #expect(dhclient.succeeded, "dhclient: \(dhclient.standardError)\nrelay: \(relay.log())\ngateway: \(gateway.counters.snapshot)")
+            #expect(dhclient.succeeded, "dhclient: \(dhclient.standardError)\nrelay: \(relay.log())\ngateway: \(Self.summary(metrics))")
             var framesSeenByHost2 = 0
             while try listener.receive() != nil { framesSeenByHost2 += 1 }
             #expect(framesSeenByHost2 == 0, "host2's port received \(framesSeenByHost2) DHCP frames meant for host1")
@@ -77,13 +77,13 @@ struct RelayInteropTests {
             let udhcpc = try await host2.run(["udhcpc", "-i", "eth0", "-n", "-q", "-f", "-t", "10", "-T", "3", "-s", script],
                                              timeoutSeconds: 60)
             let keaStatistics = udhcpc.succeeded ? "" : await Self.keaPacketStatistics(endpoints)
-            #expect(udhcpc.succeeded, "kea: \(keaStatistics)\nudhcpc: \(udhcpc.standardOutput)\(udhcpc.standardError)\ngateway: \(gateway.counters.snapshot)\nrelay: \(relay.log())\nkea: \(Self.keaLogTail(endpoints))")
+            #expect(udhcpc.succeeded, "kea: \(keaStatistics)\nudhcpc: \(udhcpc.standardOutput)\(udhcpc.standardError)\ngateway: \(Self.summary(metrics))\nrelay: \(relay.log())\nkea: \(Self.keaLogTail(endpoints))")
 
             // Kea stored both leases with our Option 82: circuit-id per port, remote-id of the node.
             let kea = try PostgresConnection(endpoints.postgres.kea)
             for (index, mac) in macs.enumerated() {
                 let row = try kea.query("SELECT host(inet '0.0.0.0' + address) AS ip, user_context FROM lease4 WHERE hwaddr = decode($1, 'hex')",
-                                        [mac.replacingOccurrences(of: ":", with: "")])
+                                        [Hex.encode(mac.bytes)])
                 #expect(row.rows.count == 1, "no lease for \(mac)")
                 let context = (try row.value("user_context") ?? "").uppercased()
                 #expect(context.contains(Self.hex("\(remoteID)/p\(index + 1)")), "circuit-id missing in \(context)")
@@ -92,8 +92,8 @@ struct RelayInteropTests {
                 let configured = try await (index == 0 ? host1 : host2).ip("-4", "-o", "addr", "show", "dev", "eth0").standardOutput
                 #expect(configured.contains(address + "/"), "host\(index + 1) has \(configured), Kea leased \(address)")
             }
-            #expect(gateway.counters.value("forwarded") >= 4)
-            #expect(gateway.counters.value("delivered") >= 4)
+            #expect(metrics.counterTotal(label: "aether_dhcp_relay_forwarded_total", dimensions: [("relay", "bng-test"), ("path", "to_server")]) >= 4)
+            #expect(metrics.counterTotal(label: "aether_dhcp_relay_forwarded_total", dimensions: [("relay", "bng-test"), ("path", "to_client")]) >= 4)
         }
     }
 
@@ -110,6 +110,11 @@ struct RelayInteropTests {
     static func keaLogTail(_ endpoints: ServiceEndpoints) -> String {
         let log = (try? String(contentsOfFile: endpoints.stateDirectory + "/kea/kea-dhcp4.log", encoding: .utf8)) ?? ""
         return log.split(separator: "\n").suffix(15).joined(separator: "\n")
+    }
+
+    /// Every counter of a test metrics factory, for failure messages.
+    static func summary(_ metrics: TestMetrics) -> String {
+        metrics.counters.map { "\($0.label)\($0.dimensions.map { "\($0.0)=\($0.1)" })=\($0.totalValue)" }.sorted().joined(separator: " ")
     }
 
     static func hex(_ text: String) -> String {

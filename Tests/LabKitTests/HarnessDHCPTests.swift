@@ -2,6 +2,7 @@ import AetherTestSupport
 import EventSourcing
 import Foundation
 import LabKit
+import NetworkTypes
 import Testing
 
 @Suite("Harness Kea serves relayed DHCP with Option 82")
@@ -14,19 +15,18 @@ struct HarnessDHCPTests {
             let relay = try await network.namespace("relay")
             let uplink = try await ServicesAttachment.attach(relay, in: network, endpoints: endpoints)
             let port = "port\(uplink.subnet.id)"
-            let mac = String(format: "02:ae:%02x:%02x:%02x:%02x", uplink.subnet.id, UInt8.random(in: 0...255),
-                             UInt8.random(in: 0...255), UInt8.random(in: 0...255))
+            let mac = MACAddress(0x02, 0xae, UInt8(uplink.subnet.id), .random(in: 0...255), .random(in: 0...255), .random(in: 0...255))
             let keaInfo = endpoints.postgres.kea
             network.onCleanup {
                 _ = try? PostgresConnection(keaInfo).query("DELETE FROM lease4 WHERE hwaddr = decode($1, 'hex')",
-                                                           [mac.replacingOccurrences(of: ":", with: "")])
+                                                           [Hex.encode(mac.bytes)])
             }
             try await host.addVeth("eth0", mac: mac, peer: port, in: relay)
-            try await relay.addAddress("\(uplink.subnet.relayAddress)/24", to: port)
+            try await relay.addAddress(uplink.subnet.gateway, to: port)
             try await relay.sysctl("net.ipv4.ip_forward=1")
 
             let dhcrelay = try network.spawn(["dhcrelay", "-4", "-d", "-a", "-id", port, "-iu", uplink.interface,
-                                              endpoints.servicesAddress], in: relay, log: "dhcrelay")
+                                              "\(endpoints.servicesAddress)"], in: relay, log: "dhcrelay")
             // dhcrelay prints its fallback socket last, once every interface is open.
             try await Readiness.wait(for: "dhcrelay sockets", timeoutSeconds: 15) { dhcrelay.log().contains("Socket/fallback") }
 
@@ -35,15 +35,15 @@ struct HarnessDHCPTests {
             #expect(lease.succeeded, "dhclient: \(lease.standardError)\nrelay: \(dhcrelay.log())")
 
             let addresses = try await host.ip("-4", "-o", "addr", "show", "dev", "eth0").standardOutput
-            let subnetPrefix = uplink.subnet.relayAddress.split(separator: ".").prefix(3).joined(separator: ".") + "."
-            #expect(addresses.contains(subnetPrefix), "eth0 has \(addresses)")
+            let assigned = addresses.split(separator: " ").first { $0.contains("/") }.flatMap { IPv4InterfaceAddress(String($0)) }
+            #expect(assigned.map { uplink.subnet.prefix.contains($0.address) } == true, "eth0 has \(addresses)")
 
             // Kea's PostgreSQL lease store holds the lease, with Option 82 in its user context.
             let kea = try PostgresConnection(endpoints.postgres.kea)
             let row = try kea.query("""
                 SELECT host(inet '0.0.0.0' + address) AS ip, user_context FROM lease4
                 WHERE hwaddr = decode($1, 'hex')
-                """, [mac.replacingOccurrences(of: ":", with: "")])
+                """, [Hex.encode(mac.bytes)])
             #expect(row.rows.count == 1)
             let context = try row.value("user_context") ?? ""
             let circuitHex = port.utf8.map { String(format: "%02X", $0) }.joined()
@@ -54,7 +54,7 @@ struct HarnessDHCPTests {
             let agent = KeaControlClient(.controlAgent(host: endpoints.kea.controlAgentHost, port: endpoints.kea.controlAgentPort))
             let all = try await agent.send("lease4-get-all", arguments: ["subnets": [uplink.subnet.id]])
             let leases = all.argumentsObject()?["leases"] as? [[String: Any]] ?? []
-            #expect(leases.contains { ($0["hw-address"] as? String) == mac })
+            #expect(leases.contains { ($0["hw-address"] as? String) == mac.description })
         }
     }
 }

@@ -3,6 +3,7 @@ import Foundation
 import Glibc
 import LabKit
 import Testing
+import NetworkTypes
 
 @Suite("Network namespaces, veth pairs and bridges")
 struct NetworkNamespaceTests {
@@ -11,8 +12,8 @@ struct NetworkNamespaceTests {
             let left = try await network.namespace("left")
             let right = try await network.namespace("right")
             try await left.addVeth("l0", peer: "r0", in: right)
-            try await left.addAddress("198.19.7.1/30", to: "l0")
-            try await right.addAddress("198.19.7.2/30", to: "r0")
+            try await left.addAddress(IPv4InterfaceAddress(IPv4Address(198, 19, 7, 1), prefixLength: 30), to: "l0")
+            try await right.addAddress(IPv4InterfaceAddress(IPv4Address(198, 19, 7, 2), prefixLength: 30), to: "r0")
             let ping = try await left.run(["ping", "-c", "1", "-W", "5", "198.19.7.2"])
             #expect(ping.succeeded, "\(ping.standardOutput)\(ping.standardError)")
         }
@@ -27,7 +28,7 @@ struct NetworkNamespaceTests {
                 let member = try await network.namespace("m\(index)")
                 try await member.addVeth("eth0", peer: "p\(index)", in: hub)
                 try await hub.attach("p\(index)", toBridge: "br0")
-                try await member.addAddress("198.19.8.\(index)/24", to: "eth0")
+                try await member.addAddress(IPv4InterfaceAddress(IPv4Address(198, 19, 8, UInt8(index)), prefixLength: 24), to: "eth0")
                 members.append(member)
             }
             let ping = try await members[0].run(["ping", "-c", "1", "-W", "5", "198.19.8.2"])
@@ -40,7 +41,7 @@ struct NetworkNamespaceTests {
             let inside = try await network.namespace("inside")
             let peer = try await network.namespace("peer")
             try await inside.addVeth("in0", peer: "pe0", in: peer)
-            try await inside.addAddress("198.19.9.1/30", to: "in0")
+            try await inside.addAddress(IPv4InterfaceAddress(IPv4Address(198, 19, 9, 1), prefixLength: 30), to: "in0")
             // Binding to an address that exists only in the namespace proves where the socket lives.
             let boundInside = try await inside.perform { Self.canBind(to: "198.19.9.1") }
             let boundOutside = Self.canBind(to: "198.19.9.1")

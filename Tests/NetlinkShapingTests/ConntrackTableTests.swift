@@ -26,9 +26,9 @@ struct ConntrackTableTests {
                 let listening = try await topology.server.run(["ss", "-Hltn"]).standardOutput
                 return listening.contains(":5201") && listening.contains(":5202")
             }
-            _ = try network.spawn(["iperf3", "-c", BNGTopology.serverAddress, "-p", "5201", "-B", "\(subscriber)", "-t", "60", "-b", "2M"],
+            _ = try network.spawn(["iperf3", "-c", "\(BNGTopology.serverAddress)", "-p", "5201", "-B", "\(subscriber)", "-t", "60", "-b", "2M"],
                                   in: topology.host, log: "iperf3-client")
-            _ = try network.spawn(["iperf3", "-c", BNGTopology.serverAddress, "-p", "5202", "-B", "\(bystander)", "-t", "60", "-b", "2M"],
+            _ = try network.spawn(["iperf3", "-c", "\(BNGTopology.serverAddress)", "-p", "5202", "-B", "\(bystander)", "-t", "60", "-b", "2M"],
                                   in: topology.host, log: "iperf3-client-2")
             func flows(_ address: IPv4Address, port: UInt16) throws -> [ConntrackEntry] {
                 try conntrack.entries(involving: address).filter { $0.original.protocolNumber == 6 && $0.original.destinationPort == port }

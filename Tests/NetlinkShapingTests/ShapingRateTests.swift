@@ -36,7 +36,7 @@ struct ShapingRateTests {
     /// `omit` skips TCP slow start in rate measurements; byte-count comparisons need the whole run.
     static func iperf(_ topology: BNGTopology, from address: IPv4Address, download: Bool, seconds: Int = 5,
                       omit: Int = 1) async throws -> [String: Any] {
-        var arguments = ["iperf3", "-c", BNGTopology.serverAddress, "-p", "5201", "-B", "\(address)", "-t", "\(seconds)", "-O", "\(omit)", "-J"]
+        var arguments = ["iperf3", "-c", "\(BNGTopology.serverAddress)", "-p", "5201", "-B", "\(address)", "-t", "\(seconds)", "-O", "\(omit)", "-J"]
         if download { arguments.append("-R") }
         let output = try await topology.host.check(arguments, timeoutSeconds: 60).standardOutput
         let json = try #require(JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any])
@@ -65,7 +65,7 @@ struct ShapingRateTests {
     @Test func changingTheRateInPlaceKeepsTheFlowRunning() async throws {
         try await withTestNetwork { network in
             let (topology, shaper, _) = try await Self.prepare(network)
-            let client = try network.spawn(["iperf3", "-c", BNGTopology.serverAddress, "-p", "5201", "-B", "\(Self.slow)", "-t", "8",
+            let client = try network.spawn(["iperf3", "-c", "\(BNGTopology.serverAddress)", "-p", "5201", "-B", "\(Self.slow)", "-t", "8",
                                             "-i", "1", "--forceflush", "-f", "k"], in: topology.host, log: "iperf3-coa")
             func intervals() -> [Double] {
                 client.log().split(separator: "\n").compactMap { line -> Double? in

@@ -3,6 +3,7 @@ import Foundation
 import LabKit
 @testable import NetlinkShaping
 import Testing
+import NetworkTypes
 
 /// A namespace with a veth pair `sub0` ↔ `sub1` inside it, for tc tests that need an interface.
 func makeShapingNamespace(_ network: TestNetwork, _ role: String) async throws -> NetworkNamespace {
@@ -52,8 +53,8 @@ struct BNGTopology {
     let host: NetworkNamespace
     let bng: NetworkNamespace
     let server: NetworkNamespace
-    let subscribers: [String]
-    static let serverAddress = "198.51.100.2"
+    let subscribers: [IPv4Address]
+    static let serverAddress = IPv4Address(198, 51, 100, 2)
 
     static func make(_ network: TestNetwork, subscribers count: Int = 1) async throws -> BNGTopology {
         let host = try await network.namespace("h")
@@ -61,13 +62,13 @@ struct BNGTopology {
         let server = try await network.namespace("srv")
         try await bng.addVeth("sub0", peer: "h0", in: host)
         try await bng.addVeth("up0", peer: "srv0", in: server)
-        try await bng.addAddress("100.64.0.1/24", to: "sub0")
-        try await bng.addAddress("198.51.100.1/24", to: "up0")
+        try await bng.addAddress(IPv4InterfaceAddress(IPv4Address(100, 64, 0, 1), prefixLength: 24), to: "sub0")
+        try await bng.addAddress(IPv4InterfaceAddress(IPv4Address(198, 51, 100, 1), prefixLength: 24), to: "up0")
         try await bng.sysctl("net.ipv4.ip_forward=1")
-        let subscribers = (0..<count).map { "100.64.0.\(10 + $0)" }
-        for address in subscribers { try await host.addAddress("\(address)/24", to: "h0") }
+        let subscribers = (0..<count).map { IPv4Address(100, 64, 0, UInt8(10 + $0)) }
+        for address in subscribers { try await host.addAddress(IPv4InterfaceAddress(address, prefixLength: 24), to: "h0") }
         try await host.ip("route", "add", "default", "via", "100.64.0.1")
-        try await server.addAddress("\(serverAddress)/24", to: "srv0")
+        try await server.addAddress(IPv4InterfaceAddress(serverAddress, prefixLength: 24), to: "srv0")
         try await server.ip("route", "add", "100.64.0.0/16", "via", "198.51.100.1")
         return BNGTopology(host: host, bng: bng, server: server, subscribers: subscribers)
     }

@@ -116,7 +116,7 @@ struct SubscriberFirewallTests {
                 try firewall.add([subscriber], authorize: false)
                 return firewall
             }
-            let blocked = try await topology.host.run(["ping", "-c", "2", "-W", "1", "-i", "0.2", BNGTopology.serverAddress])
+            let blocked = try await topology.host.run(["ping", "-c", "2", "-W", "1", "-i", "0.2", "\(BNGTopology.serverAddress)"])
             #expect(!blocked.succeeded)
             // DHCP client→server (68→67) is forwarded even though the subscriber is not authorized.
             let received = network.directory + "/dhcp.txt"
@@ -130,13 +130,13 @@ struct SubscriberFirewallTests {
             }
             await listener.terminate()
             try firewall.authorize([subscriber])
-            try await topology.host.check(["ping", "-c", "3", "-i", "0.2", "-s", "972", BNGTopology.serverAddress])
+            try await topology.host.check(["ping", "-c", "3", "-i", "0.2", "-s", "972", "\(BNGTopology.serverAddress)"])
             let counters = try #require(try firewall.counters()[subscriber])
             #expect(counters.packetsUp >= 3)       // 3 echo requests (the DHCP datagram counts too)
             #expect(counters.packetsDown == 3)     // 3 echo replies of 1000 bytes
             #expect(counters.bytesDown == 3 * 1000)
             try firewall.deauthorize([subscriber])
-            let again = try await topology.host.run(["ping", "-c", "1", "-W", "1", BNGTopology.serverAddress])
+            let again = try await topology.host.run(["ping", "-c", "1", "-W", "1", "\(BNGTopology.serverAddress)"])
             #expect(!again.succeeded)
         }
     }

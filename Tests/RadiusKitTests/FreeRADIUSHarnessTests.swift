@@ -40,7 +40,7 @@ struct FreeRADIUSHarnessTests {
                              from attachment: ServicesAttachment,
                              to radius: ServiceEndpoints.RADIUS) async throws -> RADIUSPacket {
         let authenticator = RADIUSAuthenticator.random()
-        let nasAddress = try #require(IPv4Address(attachment.address))
+        let nasAddress = attachment.address
         let request = RADIUSPacket(code: .accessRequest, identifier: UInt8.random(in: 0...255),
                                    authenticator: authenticator, attributes: [
                                        .string(.userName, user),
@@ -50,7 +50,7 @@ struct FreeRADIUSHarnessTests {
                                    ])
         let bytes = try request.encodedRequest(secret: secret)
         let reply = try await attachment.namespace.perform {
-            try UDPExchange.send(bytes, to: radius.address, port: UInt16(radius.authenticationPort), timeoutSeconds: 5)
+            try UDPExchange.send(bytes, to: "\(radius.address)", port: UInt16(radius.authenticationPort), timeoutSeconds: 5)
         }
         return try RADIUSPacketVerifier.response(reply, to: request, secret: secret)
     }

@@ -93,24 +93,27 @@ public final class PacketSocket: @unchecked Sendable {
         try receiveFrame()?.bytes
     }
 
-    /// Reads every waiting frame and hands each parsed DHCP frame and message to `handle`.
-    /// Malformed frames and receive errors are counted in `counters` (`drop.malformed.<code>`,
-    /// `error.receive`) and dropped: hostile input never stops a relay.
-    public func drainDHCP(counting counters: RelayCounters, _ handle: (DHCPFrame, DHCPMessage) -> Void) {
+    /// Reads every waiting frame and hands each parsed DHCP frame and message to `handle`, with
+    /// the time it was read. Frames are counted as received on `side`; malformed ones and
+    /// receive errors are counted in `metrics` and dropped: hostile input never stops a relay.
+    public func drainDHCP(metrics: DHCPRelayMetrics, side: DHCPRelayMetrics.Side,
+                          _ handle: (DHCPFrame, DHCPMessage, ContinuousClock.Instant) -> Void) {
         while true {
             let received: ReceivedFrame?
             do {
                 received = try receiveFrame()
             } catch {
-                counters.increment("error.receive")
+                metrics.errors.increment(.receive)
                 return
             }
             guard let received else { return }
+            let arrival = ContinuousClock.now
+            metrics.received.increment(side)
             do {
                 let frame = try DHCPFrame(parsing: received.bytes, verifyingUDPChecksum: !received.checksumPending)
-                handle(frame, try frame.message())
+                handle(frame, try frame.message(), arrival)
             } catch {
-                counters.increment("drop.malformed.\(error.code.rawValue)")
+                metrics.malformed(error.code)
             }
         }
     }

@@ -67,6 +67,18 @@ public final class UDPSocket: @unchecked Sendable {
         }
     }
 
+    /// Reads and discards every waiting datagram (a socket that exists only so the kernel does
+    /// not answer with ICMP port-unreachable).
+    public func discardAll() {
+        var scratch = [UInt8](repeating: 0, count: 2048)
+        while true {
+            let count = scratch.withUnsafeMutableBytes { recv(fileDescriptor, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
+            if count >= 0 { continue }
+            if errno == EINTR { continue }
+            return
+        }
+    }
+
     /// Sends one datagram.
     public func send(_ payload: [UInt8], to address: IPv4Address, port: UInt16) throws(DHCPKitError) {
         var sin = Self.socketAddress(address, port: port)

@@ -1,13 +1,15 @@
+import AetherDaemon
 import ArgumentParser
 import DHCPKit
-import Foundation
-import Glibc
+import Logging
+import ServiceLifecycle
 
 /// `aether-relay`: the access-node DHCP agent. Stamps Option 82 (circuit-id = port,
 /// remote-id = node) on subscriber requests, forwards them on the uplink, and delivers each
-/// reply only to the port its circuit-id names, with Option 82 removed.
+/// reply only to the port its circuit-id names, with Option 82 removed. SIGTERM or SIGINT stops
+/// it gracefully.
 @main
-struct AetherRelay: ParsableCommand {
+struct AetherRelay: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "aether-relay",
         abstract: "Access-node DHCP Option 82 agent (RFC 3046).",
@@ -16,47 +18,32 @@ struct AetherRelay: ParsableCommand {
     @Option(help: "JSON configuration file (remoteID, uplink, ports: {interface: circuit-id}).")
     var config: String
 
-    @Option(help: "Print counters to standard error every N seconds (0: only at exit).")
-    var statsInterval: Double = 0
+    @Option(help: "Serve Prometheus metrics on this address:port (e.g. 127.0.0.1:9102); none when absent.")
+    var metrics: String?
 
-    func run() throws {
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: Logger.Level = .info
+
+    func run() async throws {
+        let logger = Daemon.bootstrap(label: "aether-relay", logLevel: logLevel)
         let file: AccessNodeRelayFile
-        let service: AccessNodeRelayService
+        var services: [any Service] = []
         do {
             file = try AccessNodeRelayFile.load(path: config)
-            service = try AccessNodeRelayService(configuration: file.agentConfiguration, uplink: file.uplink)
+            services.append(try AccessNodeRelayService(configuration: file.agentConfiguration, uplink: file.uplink, logger: logger))
+            if let metrics {
+                let (address, port) = try Daemon.listenAddress(metrics, option: "--metrics")
+                services.append(try MetricsEndpoint(address: address, port: port, registry: Daemon.registry, logger: logger))
+            }
         } catch {
             throw ValidationError("\(error)")
         }
-        // Stop on SIGINT/SIGTERM: the poll loop returns and counters are printed.
-        let signals = [SIGINT, SIGTERM].map { number -> DispatchSourceSignal in
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { service.stop() }
-            source.resume()
-            return source
-        }
-        var timer: DispatchSourceTimer?
-        if statsInterval > 0 {
-            let source = DispatchSource.makeTimerSource(queue: .global())
-            source.schedule(deadline: .now() + statsInterval, repeating: statsInterval)
-            source.setEventHandler { Self.report(service.counters) }
-            source.resume()
-            timer = source
-        }
-        log("aether-relay: remote-id \(file.remoteID), uplink \(file.uplink), ports \(file.ports.keys.sorted().joined(separator: ","))")
-        service.run()
-        timer?.cancel()
-        signals.forEach { $0.cancel() }
-        Self.report(service.counters)
-    }
-
-    static func report(_ counters: RelayCounters) {
-        let line = counters.snapshot.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
-        FileHandle.standardError.write(Data("aether-relay: counters \(line.isEmpty ? "(none)" : line)\n".utf8))
-    }
-
-    func log(_ text: String) {
-        FileHandle.standardError.write(Data((text + "\n").utf8))
+        logger.info("aether-relay running", metadata: [
+            "remote-id": "\(file.remoteID)", "uplink": "\(file.uplink)", "ports": "\(file.ports.keys.sorted().joined(separator: ","))",
+        ])
+        try await Daemon.run(services, logger: logger)
+        logger.info("aether-relay stopped")
     }
 }
+
+extension Logger.Level: @retroactive ExpressibleByArgument {}

@@ -1,5 +1,6 @@
 import EventSourcing
 import Foundation
+import NetworkTypes
 
 /// FreeRADIUS 3 in the services namespace with the `sql` module on the harness's PostgreSQL
 /// (`radius` database, FreeRADIUS's own schema), clients limited to the services network and
@@ -17,8 +18,8 @@ struct FreeRADIUSService {
     var logDirectory: String { directory + "/log" }
     var pidPath: String { runDirectory + "/freeradius.pid" }
 
-    var clientNetworks: [String] {
-        ["127.0.0.1/32", "\(Self.networkAddress(configuration.servicesAddress))/\(configuration.servicesPrefixLength)"]
+    var clientNetworks: [IPv4Network] {
+        [IPv4Network(containing: .loopback, prefixLength: 32), configuration.servicesNetwork]
     }
 
     var process: ProcessHandle? {
@@ -150,12 +151,6 @@ struct FreeRADIUSService {
             throw LabKitError(.stateUnreadable, "\(path) is missing from the FreeRADIUS copy")
         }
         try StateFiles.write(transform(text), to: path, mode: 0o640)
-    }
-
-    static func networkAddress(_ address: String) -> String {
-        var octets = address.split(separator: ".").map(String.init)
-        if octets.count == 4 { octets[3] = "0" }
-        return octets.joined(separator: ".")
     }
 }
 

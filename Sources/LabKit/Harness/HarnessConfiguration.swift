@@ -1,4 +1,5 @@
 import Foundation
+import NetworkTypes
 
 /// Where the service harness keeps its state and which ports and names it may use.
 ///
@@ -17,13 +18,21 @@ public struct HarnessConfiguration: Hashable, Sendable, Codable {
     /// HTTP port of the Kea control agent on 127.0.0.1.
     public var keaControlAgentPort: Int
     /// Address of the services namespace on its bridge; Kea and FreeRADIUS listen here.
-    public var servicesAddress: String
+    public var servicesAddress: IPv4Address
     /// Prefix length of the services network (consumers attach addresses from it).
     public var servicesPrefixLength: Int
     /// How many /24 subscriber subnets Kea serves (`100.64.<n>.0/24`, relay/giaddr `.1`).
     public var subscriberSubnetCount: Int
     /// Kea lease lifetime in seconds.
     public var leaseLifetime: Int
+    /// How many more /24 subnets follow with short leases (`shortLeaseLifetime`, renewal after a
+    /// sixth of it), for tests of renewal and expiry.
+    public var shortLeaseSubnetCount: Int = 8
+    /// Lease lifetime of the short-lease subnets, seconds.
+    public var shortLeaseLifetime: Int = 30
+
+    /// The services network (the bridge's subnet).
+    public var servicesNetwork: IPv4Network { IPv4Network(containing: servicesAddress, prefixLength: servicesPrefixLength) }
     /// PostgreSQL without fsync: right for throwaway test data, wrong for a lab you keep.
     public var durableStorage: Bool
 
@@ -47,7 +56,7 @@ public struct HarnessConfiguration: Hashable, Sendable, Codable {
                                     stateDirectory: stateDirectory ?? defaultStateDirectory(profile: profile),
                                     postgresPort: 25432 + shift, redisPort: 26379 + shift,
                                     keaControlAgentPort: 28000 + shift,
-                                    servicesAddress: "198.18.0.1", servicesPrefixLength: 24,
+                                    servicesAddress: IPv4Address(198, 18, 0, 1), servicesPrefixLength: 24,
                                     subscriberSubnetCount: 64, leaseLifetime: 3600, durableStorage: false)
     }
 
@@ -56,7 +65,7 @@ public struct HarnessConfiguration: Hashable, Sendable, Codable {
         HarnessConfiguration(profile: "lab",
                              stateDirectory: stateDirectory ?? defaultStateDirectory(profile: "lab"),
                              postgresPort: 15432, redisPort: 16379, keaControlAgentPort: 18000,
-                             servicesAddress: "198.18.0.1", servicesPrefixLength: 24,
+                             servicesAddress: IPv4Address(198, 18, 0, 1), servicesPrefixLength: 24,
                              subscriberSubnetCount: 64, leaseLifetime: 3600, durableStorage: true)
     }
 
@@ -93,8 +102,12 @@ public struct HarnessConfiguration: Hashable, Sendable, Codable {
         guard "\(stateDirectory)/run/.s.PGSQL.\(postgresPort)".utf8.count < 100 else {
             throw LabKitError(.invalidConfiguration, "stateDirectory \"\(stateDirectory)\" is too long for Unix socket paths")
         }
-        guard (1...250).contains(subscriberSubnetCount) else {
-            throw LabKitError(.invalidConfiguration, "subscriberSubnetCount \(subscriberSubnetCount) must be 1…250")
+        guard (1...250).contains(subscriberSubnetCount + shortLeaseSubnetCount), shortLeaseSubnetCount >= 0 else {
+            throw LabKitError(.invalidConfiguration,
+                              "subscriberSubnetCount + shortLeaseSubnetCount (\(subscriberSubnetCount) + \(shortLeaseSubnetCount)) must be 1…250")
+        }
+        guard shortLeaseLifetime >= 12 else {
+            throw LabKitError(.invalidConfiguration, "shortLeaseLifetime \(shortLeaseLifetime) must be at least 12 s")
         }
         for (key, port) in [("postgresPort", postgresPort), ("redisPort", redisPort),
                             ("keaControlAgentPort", keaControlAgentPort)] where !(1024...65535).contains(port) {

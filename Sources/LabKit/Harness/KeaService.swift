@@ -1,5 +1,6 @@
 import EventSourcing
 import Foundation
+import NetworkTypes
 
 /// Kea DHCPv4 in the services namespace (PostgreSQL lease store, `lease_cmds` hook, Option 82
 /// stored with each lease) and its control agent on 127.0.0.1 in the root namespace.
@@ -24,10 +25,16 @@ struct KeaService {
         return environment
     }
 
+    /// `100.64.<n>.0/24` with giaddr `.1` and pool `.10`–`.250`: first the normal subnets, then
+    /// the short-lease ones.
     var subnets: [KeaSubnet] {
-        (0..<configuration.subscriberSubnetCount).map { index in
-            KeaSubnet(id: index + 1, prefix: "100.64.\(index).0/24", relayAddress: "100.64.\(index).1",
-                      poolStart: "100.64.\(index).10", poolEnd: "100.64.\(index).250")
+        (0..<(configuration.subscriberSubnetCount + configuration.shortLeaseSubnetCount)).map { index in
+            let short = index >= configuration.subscriberSubnetCount
+            let lifetime = short ? configuration.shortLeaseLifetime : configuration.leaseLifetime
+            let base = IPv4Address(100, 64, UInt8(index), 0)
+            return KeaSubnet(id: index + 1, prefix: IPv4Network(containing: base, prefixLength: 24),
+                             relayAddress: base.advanced(by: 1), poolStart: base.advanced(by: 10), poolEnd: base.advanced(by: 250),
+                             validLifetime: lifetime, renewTimer: short ? lifetime / 6 : lifetime / 4, rebindTimer: lifetime / 2)
         }
     }
 
@@ -127,10 +134,11 @@ struct KeaService {
         ]
         let subnetObjects: [[String: Any]] = subnets.map { subnet in
             [
-                "id": subnet.id, "subnet": subnet.prefix,
+                "id": subnet.id, "subnet": subnet.prefix.description,
                 "pools": [["pool": "\(subnet.poolStart) - \(subnet.poolEnd)"]],
-                "relay": ["ip-addresses": [subnet.relayAddress]],
-                "option-data": [["name": "routers", "data": subnet.relayAddress]],
+                "relay": ["ip-addresses": [subnet.relayAddress.description]],
+                "option-data": [["name": "routers", "data": subnet.relayAddress.description]],
+                "valid-lifetime": subnet.validLifetime, "renew-timer": subnet.renewTimer, "rebind-timer": subnet.rebindTimer,
             ]
         }
         let root: [String: Any] = [

@@ -1,4 +1,5 @@
 import EventSourcing
+import NetworkTypes
 
 /// How to reach every service a running harness provides: what tests, the lab and tools read.
 ///
@@ -30,20 +31,20 @@ public struct ServiceEndpoints: Hashable, Sendable, Codable {
 
     public struct RADIUS: Hashable, Sendable, Codable {
         /// FreeRADIUS address in the services namespace.
-        public var address: String
+        public var address: IPv4Address
         public var authenticationPort: Int
         public var accountingPort: Int
         /// Shared secret for every client on the services network and for 127.0.0.1.
         public var secret: String
-        /// Networks (CIDR) FreeRADIUS accepts clients from.
-        public var clientNetworks: [String]
+        /// Networks FreeRADIUS accepts clients from.
+        public var clientNetworks: [IPv4Network]
     }
 
     public var profile: String
     public var stateDirectory: String
     public var servicesNamespace: NetworkNamespace
     public var servicesBridge: String
-    public var servicesAddress: String
+    public var servicesAddress: IPv4Address
     public var servicesPrefixLength: Int
     public var postgres: Postgres
     /// Unix socket endpoint, reachable from every namespace.
@@ -56,11 +57,23 @@ public struct ServiceEndpoints: Hashable, Sendable, Codable {
 
 /// One Kea subnet as the harness configured it.
 public struct KeaSubnet: Hashable, Sendable, Codable {
+    /// Kea's `subnet-id`.
     public var id: Int
-    /// CIDR, e.g. "100.64.3.0/24".
-    public var prefix: String
+    /// The subnet, e.g. 100.64.3.0/24.
+    public var prefix: IPv4Network
     /// The relay address (giaddr) that selects this subnet; also the clients' router.
-    public var relayAddress: String
-    public var poolStart: String
-    public var poolEnd: String
+    public var relayAddress: IPv4Address
+    /// First and last address Kea hands out.
+    public var poolStart: IPv4Address
+    public var poolEnd: IPv4Address
+    /// Lease lifetime, seconds; Kea's renew timer (T1) is a quarter of it for normal subnets
+    /// and a sixth for short-lease ones, the rebind timer (T2) half of it.
+    public var validLifetime: Int
+    /// T1, seconds.
+    public var renewTimer: Int
+    /// T2, seconds.
+    public var rebindTimer: Int
+
+    /// The relay address with the subnet's prefix length, as a gateway interface holds it.
+    public var gateway: IPv4InterfaceAddress { IPv4InterfaceAddress(relayAddress, prefixLength: prefix.prefixLength) }
 }

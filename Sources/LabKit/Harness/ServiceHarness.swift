@@ -3,6 +3,7 @@ import EventSourcing
 import Foundation
 import Glibc
 import Logging
+import NetworkTypes
 
 /// Starts, checks and stops the real services Aether runs against: PostgreSQL, Redis,
 /// Kea DHCPv4 with its control agent, and FreeRADIUS, all under one state folder.
@@ -115,7 +116,7 @@ public struct ServiceHarness: Sendable {
         let anchorMAC = try await namespace.check(["cat", "/sys/class/net/\(anchor)/address"]).standardOutput
             .trimmingCharacters(in: .whitespacesAndNewlines)
         try await namespace.ip("link", "set", configuration.servicesBridge, "address", anchorMAC)
-        try await namespace.addAddress("\(configuration.servicesAddress)/\(configuration.servicesPrefixLength)",
+        try await namespace.addAddress(IPv4InterfaceAddress(configuration.servicesAddress, prefixLength: configuration.servicesPrefixLength),
                                        to: configuration.servicesBridge)
     }
 

@@ -1,3 +1,5 @@
+import NetworkTypes
+
 /// Links between namespaces: veth pairs, bridges, addresses and routes, through `ip`.
 ///
 /// These run once per lab node or test, at setup; nothing here is on a packet path.
@@ -5,13 +7,13 @@ extension NetworkNamespace {
     /// Creates a veth pair with one end here and the other in `peerNamespace`, both up.
     /// - Parameters:
     ///   - name: interface name here (at most 15 bytes, the kernel's IFNAMSIZ - 1).
-    ///   - mac: optional fixed MAC for this end, e.g. "02:00:64:00:00:01" (stable DHCP identity).
-    public func addVeth(_ name: String, mac: String? = nil, peer peerName: String,
+    ///   - mac: optional fixed MAC for this end (a stable DHCP identity).
+    public func addVeth(_ name: String, mac: MACAddress? = nil, peer peerName: String,
                         in peerNamespace: NetworkNamespace) async throws {
         try Self.validateInterfaceName(name)
         try Self.validateInterfaceName(peerName)
         var arguments = ["ip", "link", "add", name, "netns", self.name]
-        if let mac { arguments += ["address", mac] }
+        if let mac { arguments += ["address", mac.description] }
         arguments += ["type", "veth", "peer", "name", peerName, "netns", peerNamespace.name]
         try await CommandRunner.check(arguments)
         try await ip("link", "set", name, "up")
@@ -33,24 +35,35 @@ extension NetworkNamespace {
         try await ip("link", "set", interface, "master", bridge)
     }
 
-    /// Adds an address in CIDR form ("198.18.0.1/24"); harmless when it is already there.
-    public func addAddress(_ cidr: String, to interface: String) async throws {
-        try await CommandRunner.check(["ip", "-n", name, "addr", "replace", cidr, "dev", interface])
+    /// Adds an address with its prefix (`ip addr replace 198.18.0.1/24 dev …`); harmless when
+    /// it is already there.
+    public func addAddress(_ address: IPv4InterfaceAddress, to interface: String) async throws {
+        try await CommandRunner.check(["ip", "-n", name, "addr", "replace", address.description, "dev", interface])
     }
 
-    /// Adds or replaces a route ("100.64.3.0/24" via "198.18.0.12").
-    public func addRoute(_ destination: String, via gateway: String) async throws {
-        try await ip("route", "replace", destination, "via", gateway)
+    /// Adds or replaces a route (`ip route replace 100.64.3.0/24 via 198.18.0.12`).
+    public func addRoute(_ destination: IPv4Network, via gateway: IPv4Address) async throws {
+        try await ip("route", "replace", destination.description, "via", gateway.description)
+    }
+
+    /// Adds or replaces the default route.
+    public func addDefaultRoute(via gateway: IPv4Address) async throws {
+        try await ip("route", "replace", "default", "via", gateway.description)
     }
 
     /// Removes a route; harmless when it is gone.
-    public func deleteRoute(_ destination: String) async throws {
-        _ = try await CommandRunner.run(["ip", "-n", name, "route", "del", destination])
+    public func deleteRoute(_ destination: IPv4Network) async throws {
+        _ = try await CommandRunner.run(["ip", "-n", name, "route", "del", destination.description])
     }
 
     /// Sets a sysctl inside the namespace, e.g. `net.ipv4.ip_forward=1`.
     public func sysctl(_ assignment: String) async throws {
         try await check(["sysctl", "-qw", assignment])
+    }
+
+    /// Loads an nftables ruleset (nft's text syntax) into this namespace with `nft -f -`.
+    public func loadNftables(_ ruleset: String) async throws {
+        try await CommandRunner.check(["ip", "netns", "exec", name, "nft", "-f", "-"], input: ruleset)
     }
 
     static func validateInterfaceName(_ name: String) throws {

@@ -1,3 +1,4 @@
+import CLinuxNet
 import Foundation
 import Glibc
 
@@ -36,6 +37,26 @@ public final class BackgroundProcess: Sendable {
     /// Everything the process has written so far.
     public func log() -> String {
         (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+    }
+
+    /// Sends `signal` and waits up to `timeoutSeconds` for the child to exit; returns its exit
+    /// status (128 + n for a signal), or `nil` when it is still running at the deadline.
+    public func stop(signal: Int32 = SIGTERM, withinSeconds timeoutSeconds: Double) async -> Int32? {
+        let pidfd = cln_pidfd_open(handle.pid)
+        defer { if pidfd >= 0 { close(pidfd) } }
+        guard pidfd >= 0 else { return nil }
+        kill(handle.pid, signal)
+        let exited: Bool = await withCheckedContinuation { continuation in
+            DispatchQueue.global().async {
+                // The pidfd turns readable when the process exits.
+                var entry = pollfd(fd: pidfd, events: Int16(POLLIN), revents: 0)
+                continuation.resume(returning: poll(&entry, 1, Int32(timeoutSeconds * 1000)) > 0)
+            }
+        }
+        guard exited else { return nil }
+        var status: Int32 = 0
+        guard waitpid(handle.pid, &status, 0) == handle.pid else { return nil }
+        return Spawn.exitCode(fromWaitStatus: status)
     }
 
     /// SIGTERM, wait, SIGKILL after `timeoutSeconds`; returns when the child is gone and reaped.

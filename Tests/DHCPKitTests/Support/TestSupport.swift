@@ -88,3 +88,16 @@ func messageBytes(options: [UInt8], end: Bool = true, afterEnd: [UInt8] = []) ->
 func sampleDiscover() throws -> DHCPMessage {
     try DHCPMessage(parsing: vector("discover"))
 }
+
+/// A fixed origin for the engines' injected clock; tests move time with `testClock + .seconds(n)`.
+let testClock = ContinuousClock.now
+
+extension GatewayRelayAgent {
+    /// `handle(_:now:)` at ``testClock``.
+    mutating func handle(_ event: Event) -> [Action] { handle(event, now: testClock) }
+}
+
+extension AccessNodeRelayAgent {
+    /// `handle(_:now:)` at ``testClock``.
+    mutating func handle(_ event: Event) -> [Action] { handle(event, now: testClock) }
+}

@@ -56,7 +56,7 @@ struct AetherRadiusToolTests {
 
             // Our CoA server in a second namespace answers the tool's CoA and Disconnect.
             let bng = try await ServicesAttachment.attach(try await network.namespace("bng"), in: network, endpoints: endpoints)
-            let clients = [RADIUSDynamicAuthorizationClient(name: "nas", range: try RADIUSAddressRange(nas.address), secret: try RADIUSSecret("coa-secret"))]
+            let clients = [RADIUSDynamicAuthorizationClient(name: "nas", range: RADIUSAddressRange(nas.address), secret: try RADIUSSecret("coa-secret"))]
             let handler = RADIUSDynamicAuthorizationClosureHandler { request in
                 request.isDisconnect ? .nak(cause: .sessionContextNotFound) : .ack()
             }

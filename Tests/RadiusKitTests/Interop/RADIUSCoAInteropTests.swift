@@ -49,12 +49,12 @@ struct RADIUSCoAInteropTests {
             let secret = "coa-\(UInt64.random(in: 0...UInt64.max))"
             let handler = SessionHandler()
             let clients = [RADIUSDynamicAuthorizationClient(
-                name: "dac", range: try RADIUSAddressRange(dac.address), secret: try RADIUSSecret(secret))]
+                name: "dac", range: RADIUSAddressRange(dac.address), secret: try RADIUSSecret(secret))]
             let server = try await bng.namespace.perform {
                 try RADIUSDynamicAuthorizationServer(address: "\(bng.address):3799", clients: clients, handler: handler)
             }
             defer { server.shutdown() }
-            try await body(Lab(server: server, handler: handler, serverAddress: bng.address, dac: dac, rogue: rogue,
+            try await body(Lab(server: server, handler: handler, serverAddress: "\(bng.address)", dac: dac, rogue: rogue,
                                secret: secret, directory: network.directory))
         }
     }

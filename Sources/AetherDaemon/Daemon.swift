@@ -1,0 +1,45 @@
+import Logging
+import Metrics
+import NetworkTypes
+import Prometheus
+import ServiceLifecycle
+import UnixSignals
+
+/// What every Aether daemon does the same way: logging to standard error at a chosen level,
+/// swift-metrics exported to one Prometheus registry, and its services run in one
+/// `ServiceGroup` that shuts down gracefully on SIGTERM or SIGINT.
+public enum Daemon {
+    /// The registry every metric of this process lands in once ``bootstrap(label:logLevel:)`` ran.
+    public static let registry = PrometheusCollectorRegistry()
+
+    /// Bootstraps logging (standard error, `logLevel`) and metrics (Prometheus) once per process;
+    /// returns the daemon's logger.
+    public static func bootstrap(label: String, logLevel: Logger.Level) -> Logger {
+        LoggingSystem.bootstrap { name in
+            var handler = StreamLogHandler.standardError(label: name)
+            handler.logLevel = logLevel
+            return handler
+        }
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        return Logger(label: label)
+    }
+
+    /// Parses `a.b.c.d:port` for a listening address.
+    public static func listenAddress(_ text: String, option: String) throws -> (IPv4Address, UInt16) {
+        let parts = text.split(separator: ":", maxSplits: 1)
+        guard parts.count == 2, let address = IPv4Address(String(parts[0])), let port = UInt16(parts[1]) else {
+            throw DaemonError(.invalidConfiguration, "\(option) \"\(text)\" is not an IPv4 address and port (a.b.c.d:port)")
+        }
+        return (address, port)
+    }
+
+    /// Runs `services` until SIGTERM or SIGINT (graceful shutdown), or until one of them
+    /// returns or throws (then the others are shut down too and the error is rethrown).
+    public static func run(_ services: [any Service], logger: Logger) async throws {
+        let group = ServiceGroup(configuration: ServiceGroupConfiguration(
+            services: services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger))
+        try await group.run()
+    }
+}

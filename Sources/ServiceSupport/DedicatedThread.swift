@@ -1,0 +1,125 @@
+import CLinuxNet
+import Foundation
+import Glibc
+
+/// Runs blocking work (poll loops, libpq, hiredis, SQLite, netlink) on a POSIX thread made
+/// for it, never on Swift's cooperative pool (house style rule 21), and awaits it.
+///
+/// The thread is named (visible in `/proc/<pid>/task/*/comm`, `top -H`, `gdb`) and joined
+/// before ``run(name:onCancel:_:)`` returns, so nothing it started outlives the call: a test can
+/// check that no thread of that name is left.
+public enum DedicatedThread {
+    /// Longest thread name the kernel keeps (`TASK_COMM_LEN` − 1).
+    public static let maximumNameLength = 15
+
+    /// What the new thread runs: a name and a closure (type-erased, so the C entry point
+    /// captures nothing generic).
+    private final class Job {
+        let name: String
+        let work: () -> Void
+
+        init(name: String, work: @escaping () -> Void) {
+            self.name = name
+            self.work = work
+        }
+    }
+
+    /// Starts `job` on a joinable thread; returns the thread or the `pthread_create` status.
+    private static func start(_ job: Job) -> Result<pthread_t, ServiceSupportError> {
+        var thread = pthread_t()
+        let context = Unmanaged.passRetained(job).toOpaque()
+        let status = pthread_create(&thread, nil, { argument in
+            guard let argument else { return nil }
+            let job = Unmanaged<Job>.fromOpaque(argument).takeRetainedValue()
+            _ = cln_set_thread_name(job.name)
+            job.work()
+            return nil
+        }, context)
+        guard status == 0 else {
+            Unmanaged<Job>.fromOpaque(context).release()
+            return .failure(ServiceSupportError(
+                .threadFailed, "pthread_create for \(job.name): \(String(cString: strerror(status))) (errno \(status))"))
+        }
+        return .success(thread)
+    }
+
+    /// Runs `body` on a new thread named `name` (cut to 15 bytes) and returns its result once
+    /// the thread has exited. Cancelling the awaiting task calls `onCancel`, which must make
+    /// `body` return (stop a poll loop, close a socket); `body` is never abandoned.
+    ///
+    /// - Throws: what `body` throws, or ``ServiceSupportError/Code/threadFailed`` when no thread
+    ///   could be started.
+    public static func run<T: Sendable>(name: String, onCancel: @escaping @Sendable () -> Void = {},
+                                        _ body: @escaping @Sendable () throws -> T) async throws -> T {
+        let shortName = String(decoding: name.utf8.prefix(maximumNameLength), as: UTF8.self)
+        let (result, thread): (Result<T, any Error>, pthread_t?) = await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<(Result<T, any Error>, pthread_t?), Never>) in
+                let started = ThreadBox()
+                let job = Job(name: shortName) {
+                    let outcome = Result { try body() }
+                    continuation.resume(returning: (outcome, started.thread))
+                }
+                switch start(job) {
+                case .success(let thread): started.set(thread)
+                case .failure(let error): continuation.resume(returning: (.failure(error), nil))
+                }
+            }
+        } onCancel: {
+            onCancel()
+        }
+        if let thread {
+            // The thread resumed us as its last act; wait the few microseconds until it is gone
+            // without blocking a cooperative thread in pthread_join.
+            while cln_pthread_tryjoin(thread) == EBUSY {
+                await Task.yield()
+            }
+        }
+        return try result.get()
+    }
+
+    /// Names of the calling process's threads (`/proc/self/task/*/comm`), for tests and
+    /// diagnostics that check what is still running.
+    public static func processThreadNames() -> [String] {
+        guard let directory = opendir("/proc/self/task") else { return [] }
+        defer { closedir(directory) }
+        var names: [String] = []
+        while let entry = readdir(directory) {
+            let id = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            guard id.first?.isNumber == true, let file = fopen("/proc/self/task/\(id)/comm", "r") else { continue }
+            var buffer = [CChar](repeating: 0, count: 64)
+            if fgets(&buffer, Int32(buffer.count), file) != nil {
+                let bytes = buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
+                names.append(String(decoding: bytes, as: UTF8.self).trimmingSuffix("\n"))
+            }
+            fclose(file)
+        }
+        return names
+    }
+}
+
+/// The id of a thread that was just started, handed to the thread itself so it can report it
+/// with its result. The new thread may read it before `pthread_create` stored it; the lock
+/// and condition make it wait.
+private final class ThreadBox: @unchecked Sendable {
+    // Guarded by `condition`.
+    private let condition = NSConditionLock()
+    private var value: pthread_t?
+
+    func set(_ thread: pthread_t) {
+        condition.lock()
+        value = thread
+        condition.unlock(withCondition: 1)
+    }
+
+    var thread: pthread_t? {
+        condition.lock(whenCondition: 1)
+        defer { condition.unlock() }
+        return value
+    }
+}
+
+extension String {
+    fileprivate func trimmingSuffix(_ suffix: String) -> String {
+        hasSuffix(suffix) ? String(dropLast(suffix.count)) : self
+    }
+}
