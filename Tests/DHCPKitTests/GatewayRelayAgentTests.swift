@@ -184,3 +184,142 @@ import NetworkTypes
         #expect(relay.handle(.fromClient(malformed, interface: "agg0")) == [.drop(.malformedOption82)])
     }
 }
+
+@Suite struct GatewayRelayProxyTests {
+    static let defaultGateway = IPv4Address(100, 64, 0, 1)
+    static let an2Gateway = IPv4Address(100, 64, 2, 1)
+    static let kea = IPv4Address(10, 0, 0, 2)
+
+    func makeRelay(proxy: Bool = true) -> GatewayRelayAgent {
+        GatewayRelayAgent(configuration: .init(
+            relayAddress: Self.defaultGateway, accessNodeGateways: ["an-02": Self.an2Gateway],
+            servers: [Self.kea], interfaces: ["agg0": .trusted], relayID: "bng-01", proxyServerIdentifier: proxy))
+    }
+
+    func request(from remoteID: RelayAgentIdentifier, type: DHCPMessageType = .discover) throws -> DHCPMessage {
+        var message = try sampleDiscover()
+        message.messageType = type
+        try message.insertRelayAgentInformation(RelayAgentInformation(circuitID: RelayAgentIdentifier(text: "\(remoteID)/1"), remoteID: remoteID))
+        return message
+    }
+
+    func relayed(_ actions: [GatewayRelayAgent.Action]) -> DHCPMessage? {
+        for case .forwardToServers(let message, _) in actions { return message }
+        return nil
+    }
+
+    func delivered(_ actions: [GatewayRelayAgent.Action]) -> (message: DHCPMessage, gateway: IPv4Address)? {
+        for case .forwardToClient(let message, _, _, let gateway) in actions { return (message, gateway) }
+        return nil
+    }
+
+    func reply(to request: DHCPMessage, type: DHCPMessageType) -> DHCPMessage {
+        var reply = request
+        reply.op = .bootReply
+        reply.yiaddr = IPv4Address(100, 64, 2, 50)
+        reply.messageType = type
+        reply.serverIdentifier = Self.kea
+        return reply
+    }
+
+    @Test func picksGiaddrAndServerIdentifierOverridePerAccessNode() throws {
+        var relay = makeRelay()
+        let second = try #require(relayed(relay.handle(.fromClient(try request(from: "an-02"), interface: "agg0"))))
+        #expect(second.giaddr == Self.an2Gateway)
+        #expect(try second.relayAgentInformation()?.serverIdentifierOverride == Self.an2Gateway)
+        let unknown = try #require(relayed(relay.handle(.fromClient(try request(from: "an-77"), interface: "agg0"))))
+        #expect(unknown.giaddr == Self.defaultGateway)
+        #expect(try unknown.relayAgentInformation()?.serverIdentifierOverride == Self.defaultGateway)
+    }
+
+    @Test(arguments: [DHCPMessageType.offer, .ack, .nak])
+    func rewritesServerIdentifierToTheGatewayInEveryReply(_ type: DHCPMessageType) throws {
+        var relay = makeRelay()
+        let up = try #require(relayed(relay.handle(.fromClient(try request(from: "an-02"), interface: "agg0"))))
+        let (down, gateway) = try #require(delivered(relay.handle(.fromServer(reply(to: up, type: type), source: Self.kea))))
+        #expect(down.serverIdentifier == Self.an2Gateway)
+        #expect(gateway == Self.an2Gateway)
+        // Sub-option 11 and relay-id are ours: the access node gets back only its own sub-options.
+        #expect(try down.relayAgentInformation() == RelayAgentInformation(circuitID: "an-02/1", remoteID: "an-02"))
+    }
+
+    @Test func withoutProxyModeTheServersIdentifierStays() throws {
+        var relay = makeRelay(proxy: false)
+        let up = try #require(relayed(relay.handle(.fromClient(try request(from: "an-02"), interface: "agg0"))))
+        #expect(try up.relayAgentInformation()?.serverIdentifierOverride == nil)
+        let (down, _) = try #require(delivered(relay.handle(.fromServer(reply(to: up, type: .ack), source: Self.kea))))
+        #expect(down.serverIdentifier == Self.kea)
+    }
+
+    @Test func aUnicastRenewalToTheGatewayIsRelayedWithItsServerIdentifierIntact() throws {
+        var relay = makeRelay()
+        var renewal = try request(from: "an-02", type: .request)
+        renewal.ciaddr = IPv4Address(100, 64, 2, 50)
+        renewal.serverIdentifier = Self.an2Gateway
+        let up = try #require(relayed(relay.handle(.fromClient(renewal, interface: "agg0"))))
+        // Kea accepts it because option 54 equals sub-option 11 (RFC 5107 §4).
+        #expect(up.serverIdentifier == Self.an2Gateway)
+        #expect(try up.relayAgentInformation()?.serverIdentifierOverride == Self.an2Gateway)
+        #expect(up.giaddr == Self.an2Gateway)
+    }
+
+    @Test func repliesFromAnythingButAConfiguredServerAreDropped() throws {
+        var relay = makeRelay()
+        let up = try #require(relayed(relay.handle(.fromClient(try request(from: "an-02"), interface: "agg0"))))
+        let forged = reply(to: up, type: .ack)
+        #expect(relay.handle(.fromServer(forged, source: IPv4Address(100, 64, 2, 66))) == [.drop(.unknownServer)])
+        #expect(delivered(relay.handle(.fromServer(forged, source: Self.kea))) != nil)
+    }
+
+    @Test func learnedClientsAgeOutAndSeedingRestoresThem() throws {
+        var relay = GatewayRelayAgent(configuration: .init(
+            relayAddress: Self.defaultGateway, servers: [Self.kea], interfaces: ["agg0": .trusted],
+            learnedClientLifetime: .seconds(60)))
+        let up = try #require(relayed(relay.handle(.fromClient(try request(from: "an-01"), interface: "agg0"), now: testClock)))
+        let answer = reply(to: up, type: .ack)
+        #expect(delivered(relay.handle(.fromServer(answer, source: Self.kea), now: testClock + .seconds(59))) != nil)
+        #expect(relay.handle(.fromServer(answer, source: Self.kea), now: testClock + .seconds(61)) == [.drop(.unknownClient)])
+        // After a restart the BNG seeds what its sessions know.
+        var restarted = GatewayRelayAgent(configuration: relay.configuration)
+        let mac = try #require(answer.clientMACAddress)
+        restarted.seed([(mac, "agg0")], now: testClock + .seconds(100))
+        #expect(delivered(restarted.handle(.fromServer(answer, source: Self.kea), now: testClock + .seconds(101))) != nil)
+    }
+}
+
+@Suite struct LearnedTableTests {
+    let mac = (0...9).map { MACAddress(2, 0, 0, 0, 0, UInt8($0)) }
+
+    @Test func entriesExpireAfterTheirLifetimeAndRefreshingExtendsIt() {
+        var table = LearnedTable<MACAddress, String>(capacity: 4, lifetime: .seconds(10))
+        table.learn(mac[0], "p1", now: testClock)
+        #expect(table.value(for: mac[0], now: testClock + .seconds(9)) == "p1")
+        #expect(table.value(for: mac[0], now: testClock + .seconds(10)) == nil)
+        table.learn(mac[0], "p2", now: testClock + .seconds(8))
+        #expect(table.value(for: mac[0], now: testClock + .seconds(17)) == "p2")
+        #expect(table.removeExpired(now: testClock + .seconds(20)) == 1)
+        #expect(table.count == 0)
+    }
+
+    @Test func atCapacityExpiredEntriesGoFirstThenTheLeastRecentlyLearned() {
+        var table = LearnedTable<MACAddress, String>(capacity: 3, lifetime: .seconds(100))
+        table.learn(mac[0], "a", now: testClock)
+        table.learn(mac[1], "b", now: testClock + .seconds(1))
+        table.learn(mac[2], "c", now: testClock + .seconds(2))
+        table.learn(mac[0], "a", now: testClock + .seconds(3))      // refreshes mac 0
+        #expect(table.learn(mac[3], "d", now: testClock + .seconds(4)) == mac[1])
+        #expect(table.count == 3)
+        #expect(table.value(for: mac[1], now: testClock + .seconds(4)) == nil)
+        // mac 2 (learned at 2 s) expires at 102 s; a new key at 102 s removes it, evicting nothing live.
+        #expect(table.learn(mac[4], "e", now: testClock + .seconds(102)) == nil)
+        #expect(table.value(for: mac[0], now: testClock + .seconds(102)) == "a")
+    }
+
+    @Test func aFloodNeverGrowsTheTableOrItsBookkeeping() {
+        var table = LearnedTable<Int, Int>(capacity: 100, lifetime: .seconds(3600))
+        for key in 0..<100_000 { table.learn(key, key, now: testClock) }
+        #expect(table.count == 100)
+        #expect(table.value(for: 99_999, now: testClock) == 99_999)
+        #expect(table.value(for: 0, now: testClock) == nil)
+    }
+}
