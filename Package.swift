@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "RadiusKit", targets: ["RadiusKit"]),
         .library(name: "EventSourcing", targets: ["EventSourcing"]),
         .library(name: "NetlinkShaping", targets: ["NetlinkShaping"]),
+        .library(name: "KeaControl", targets: ["KeaControl"]),
         .library(name: "LabKit", targets: ["LabKit"]),
         .library(name: "AetherDaemon", targets: ["AetherDaemon"]),
         .executable(name: "aether-lab", targets: ["aether-lab"]),
@@ -61,7 +62,7 @@ let package = Package(
         .target(
             name: "RadiusKit",
             dependencies: [
-                "NetworkTypes",
+                "NetworkTypes", "ServiceSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -71,7 +72,7 @@ let package = Package(
         .target(
             name: "EventSourcing",
             dependencies: [
-                "NetworkTypes", "CLibPQ", "CHiredis",
+                "NetworkTypes", "ServiceSupport", "CLibPQ", "CHiredis",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -86,10 +87,15 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
+        // Typed client of Kea's control channel (lease_cmds), for the BNG's reconciler and the lab.
+        .target(
+            name: "KeaControl",
+            dependencies: ["NetworkTypes", "DHCPKit", "ServiceSupport"]
+        ),
         .target(
             name: "LabKit",
             dependencies: [
-                "NetworkTypes", "EventSourcing",
+                "NetworkTypes", "EventSourcing", "KeaControl",
                 "CLinuxNet",
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -119,7 +125,8 @@ let package = Package(
         .executableTarget(
             name: "aether-radius",
             dependencies: [
-                "RadiusKit",
+                "RadiusKit", "ServiceSupport",
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/Executables/aether-radius"
@@ -161,24 +168,31 @@ let package = Package(
         .testTarget(
             name: "DHCPKitTests",
             dependencies: [
-                "DHCPKit", "NetworkTypes", "AetherTestSupport",
+                "DHCPKit", "NetworkTypes", "KeaControl", "AetherTestSupport",
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
             ],
             resources: [.copy("Vectors")]
         ),
         .testTarget(
             name: "RadiusKitTests",
-            dependencies: ["RadiusKit", "NetworkTypes", "AetherTestSupport"],
+            dependencies: [
+                "RadiusKit", "NetworkTypes", "ServiceSupport", "AetherTestSupport",
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+            ],
             resources: [.copy("Vectors")]
         ),
         .testTarget(
             name: "EventSourcingTests",
-            dependencies: ["EventSourcing", "NetworkTypes", "AetherTestSupport", "EventSourcingTestConsumer"]
+            dependencies: [
+                "EventSourcing", "NetworkTypes", "ServiceSupport", "AetherTestSupport", "EventSourcingTestConsumer",
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
         ),
         // A consumer the EventSourcing crash tests run as a separate process and kill -9.
         .executableTarget(
             name: "EventSourcingTestConsumer",
-            dependencies: ["EventSourcing", "NetworkTypes"],
+            dependencies: ["EventSourcing", "NetworkTypes", "ServiceSupport"],
             path: "Tests/EventSourcingTestConsumer"
         ),
         .testTarget(
@@ -194,8 +208,12 @@ let package = Package(
             ]
         ),
         .testTarget(
+            name: "KeaControlTests",
+            dependencies: ["KeaControl", "DHCPKit", "NetworkTypes", "AetherTestSupport"]
+        ),
+        .testTarget(
             name: "LabKitTests",
-            dependencies: ["LabKit", "AetherTestSupport"]
+            dependencies: ["LabKit", "KeaControl", "DHCPKit", "AetherTestSupport"]
         ),
     ]
 )

@@ -1,4 +1,7 @@
 import Logging
+import NetworkTypes
+import ServiceLifecycle
+import ServiceSupport
 import Synchronization
 
 /// The async RADIUS client: authentication, accounting, CoA/Disconnect and Status-Server
@@ -6,46 +9,31 @@ import Synchronization
 /// detection as ``RADIUSClientStateMachine`` decides.
 ///
 /// Sockets are created in `init` on the calling thread, so they belong to that thread's
-/// network namespace; one dedicated thread then polls them (no socket call runs on the
-/// cooperative pool except the non-blocking `sendto`). Replies are matched by source address,
-/// source port and identifier, and verified (Response Authenticator, Message-Authenticator)
-/// before they are parsed; anything else is counted in ``statistics`` and dropped.
+/// network namespace. The client is a ServiceLifecycle `Service`: ``run()`` polls the sockets
+/// on a thread of its own (no socket call runs on the cooperative pool except the non-blocking
+/// `sendto`) until graceful shutdown or cancellation, then fails every request still waiting
+/// with `clientShutDown` and returns once its thread is gone. Requests sent before `run()`
+/// starts wait for it. Replies are matched by source address, source port and identifier, and
+/// verified (Response Authenticator, Message-Authenticator) before they are parsed; anything
+/// else is counted (``RADIUSClientMetrics``) and dropped.
 ///
 /// ```swift
-/// let client = try RADIUSClient(servers: [RADIUSServer(name: "198.18.0.2:1812", secret: secret)])
-/// let reply = try await client.authenticate(userName: "alice", password: "secret")
+/// let client = try RADIUSClient(servers: [RADIUSServer(address: radius, port: 1812, secret: secret)])
+/// try await withRunningService(client) {
+///     let reply = try await client.authenticate(userName: "alice", password: "secret")
+/// }
 /// ```
-public final class RADIUSClient: Sendable {
+public final class RADIUSClient: Service, Sendable {
     /// The retry policy (see ``RADIUSClientStateMachine/Configuration``).
     public typealias Configuration = RADIUSClientStateMachine<UInt64, ContinuousClock.Instant>.Configuration
     typealias Machine = RADIUSClientStateMachine<UInt64, ContinuousClock.Instant>
 
-    /// Counters for metrics and tests.
-    public struct Statistics: Sendable, Hashable {
-        /// Datagrams handed to the kernel (first sends, retransmissions and probes).
-        public var datagramsSent = 0
-        /// Datagrams the kernel would not take (full buffer); retransmission covers them.
-        public var datagramsNotSent = 0
-        /// Received datagrams dropped: unknown source, unknown identifier or failed checks.
-        public var repliesDiscarded = 0
-        /// Requests that got a verified reply.
-        public var requestsCompleted = 0
-        /// Requests that failed (timed out on every server, cancelled, shut down).
-        public var requestsFailed = 0
-        /// Times a server was marked dead.
-        public var serversMarkedDead = 0
-        /// Times a dead server answered again.
-        public var serversRevived = 0
-        /// Codes of the errors behind discarded replies, with counts.
-        public var discardReasons: [RADIUSError.Code: Int] = [:]
-    }
-
     private struct State {
         var machine: Machine
         var continuations: [UInt64: CheckedContinuation<Result<RADIUSPacket, RADIUSError>, Never>] = [:]
+        var submitted: [UInt64: (code: RADIUSCode, at: ContinuousClock.Instant)] = [:]
         var cancelledEarly: Set<UInt64> = []
         var nextToken: UInt64 = 0
-        var statistics = Statistics()
         var closed = false
     }
 
@@ -55,25 +43,29 @@ public final class RADIUSClient: Sendable {
     public let servers: [RADIUSServer]
     /// Each server's parsed address.
     public let addresses: [RADIUSSocketAddress]
+    /// What the client counts.
+    public let metrics: RADIUSClientMetrics
     private let state: Mutex<State>
     private let sockets: [Bool: [RADIUSUDPSocket]]
     private let serverByAddress: [RADIUSSocketAddress: Int]
-    private let wakeup: RADIUSWakeup
+    private let wakeup: PollWakeup
     private let logger: Logger
 
     /// Opens `configuration.sourcePorts` sockets per address family in the calling thread's
-    /// network namespace and starts the I/O thread.
+    /// network namespace; ``run()`` starts answering.
     ///
     /// - Parameters:
     ///   - servers: in order of preference; names are `a.b.c.d:port` or `[v6]:port`.
     ///   - bindAddress: local IPv4 address to send from (default any); IPv6 servers are always
     ///     reached from `::`.
+    ///   - metrics: where to count (default: labelled `client=radius` on the global factory).
     /// - Throws: `invalidAddress` for a bad server name, `systemCallFailed` when a socket
     ///   cannot be opened.
     public init(
         servers: [RADIUSServer],
         configuration: Configuration = Configuration(),
-        bindAddress: String = "0.0.0.0",
+        bindAddress: IPv4Address = .any,
+        metrics: RADIUSClientMetrics? = nil,
         logger: Logger = Logger(label: "RadiusKit.RADIUSClient")
     ) throws(RADIUSError) {
         guard !servers.isEmpty else { throw RADIUSError(.invalidAddress, "no RADIUS servers configured") }
@@ -86,16 +78,20 @@ public final class RADIUSClient: Sendable {
         serverByAddress = byAddress
         var sockets: [Bool: [RADIUSUDPSocket]] = [:]
         for isIPv6 in Set(addresses.map(\.isIPv6)) {
-            let local = try RADIUSSocketAddress(host: isIPv6 ? "::" : bindAddress, port: 0)
+            let local = isIPv6 ? try RADIUSSocketAddress(host: "::", port: 0) : RADIUSSocketAddress(bindAddress, port: 0)
             var family: [RADIUSUDPSocket] = []
             for _ in 0..<configuration.sourcePorts { family.append(try RADIUSUDPSocket(bindingTo: local)) }
             sockets[isIPv6] = family
         }
         self.sockets = sockets
-        wakeup = try RADIUSWakeup()
+        do {
+            wakeup = try PollWakeup()
+        } catch {
+            throw RADIUSError(.systemCallFailed, error.message)
+        }
+        self.metrics = metrics ?? RADIUSClientMetrics(client: "radius", servers: servers)
         self.logger = logger
         state = Mutex(State(machine: Machine(servers: servers, configuration: configuration)))
-        try RADIUSIOThread.start { [self] in self.run() }
     }
 
     deinit {
@@ -107,14 +103,23 @@ public final class RADIUSClient: Sendable {
         (sockets[false] ?? []).map(\.localAddress.port) + (sockets[true] ?? []).map(\.localAddress.port)
     }
 
-    /// A snapshot of the counters.
-    public var statistics: Statistics { state.withLock { $0.statistics } }
-
     /// Whether server number `server` takes requests (it has not been marked dead).
     public func isAlive(_ server: Int) -> Bool { state.withLock { $0.machine.isAlive(server) } }
 
     /// The server new requests go to: the first live one in configured order.
     public var preferredServer: Int { state.withLock { $0.machine.preferredServer } }
+
+    /// Requests waiting for a reply or an identifier.
+    public var outstandingRequests: Int { state.withLock { $0.continuations.count } }
+
+    /// Polls the sockets until graceful shutdown or cancellation; then every outstanding
+    /// request fails with `clientShutDown`.
+    public func run() async throws {
+        // Named after the metrics label, so a process with several clients can tell their threads apart.
+        try await BlockingService.run(name: "rad-\(metrics.client)", stop: { [self] in shutdown() }) { [self] in
+            ioLoop()
+        }
+    }
 
     /// Sends `request` and returns the verified reply.
     ///
@@ -139,6 +144,9 @@ public final class RADIUSClient: Sendable {
                         return ([(continuation, .failure(RADIUSError(.cancelled, "\(request.code) cancelled")))], false)
                     }
                     state.continuations[token] = continuation
+                    state.submitted[token] = (request.code, .now)
+                    metrics.requests.increment(request.code)
+                    metrics.outstanding.record(state.continuations.count)
                     let wasIdle = state.machine.nextDeadline == nil
                     let actions = state.machine.handle(.submit(token: token, request: request, userPassword: userPassword, now: .now))
                     return (perform(actions, in: &state), wasIdle)
@@ -153,7 +161,9 @@ public final class RADIUSClient: Sendable {
                     return nil
                 }
                 _ = state.machine.handle(.cancel(token: token))
-                state.statistics.requestsFailed += 1
+                state.submitted[token] = nil
+                metrics.failures.increment(.cancelled)
+                metrics.outstanding.record(state.continuations.count)
                 return continuation
             }
             continuation?.resume(returning: .failure(RADIUSError(.cancelled, "\(request.code) cancelled")))
@@ -161,14 +171,16 @@ public final class RADIUSClient: Sendable {
         return try result.get()
     }
 
-    /// Stops the I/O thread and fails every outstanding request with `clientShutDown`.
+    /// Makes ``run()`` return and fails every outstanding request with `clientShutDown`.
     /// Later calls to ``send(_:userPassword:)`` fail the same way.
     public func shutdown() {
         let continuations = state.withLock { state in
             state.closed = true
             let all = Array(state.continuations.values)
-            state.statistics.requestsFailed += all.count
+            metrics.failures.increment(.clientShutDown, by: all.count)
             state.continuations.removeAll()
+            state.submitted.removeAll()
+            metrics.outstanding.record(0)
             return all
         }
         wakeup.signal()
@@ -183,45 +195,51 @@ public final class RADIUSClient: Sendable {
         var resumptions: [Resumption] = []
         for action in actions {
             switch action {
-            case let .send(server, socket, bytes):
+            case let .send(server, socket, bytes, purpose):
                 let address = addresses[server]
                 do {
                     if try sockets[address.isIPv6]?[socket].send(bytes, to: address) == true {
-                        state.statistics.datagramsSent += 1
+                        metrics.datagrams.increment(purpose)
                     } else {
-                        state.statistics.datagramsNotSent += 1
+                        metrics.unsent.increment()
                     }
                 } catch {
-                    state.statistics.datagramsNotSent += 1
+                    metrics.unsent.increment()
                     logger.debug("send failed", metadata: ["server": "\(address)", "error": "\(error)"])
                 }
             case let .complete(token, response, _):
-                state.statistics.requestsCompleted += 1
+                metrics.responses.increment(response.code)
+                if let submitted = state.submitted.removeValue(forKey: token) {
+                    metrics.latency[submitted.code]?.record(duration: ContinuousClock.now - submitted.at)
+                }
                 if let continuation = state.continuations.removeValue(forKey: token) {
                     resumptions.append((continuation, .success(response)))
                 }
             case let .fail(token, error):
-                state.statistics.requestsFailed += 1
+                metrics.failures.increment(error.code)
+                state.submitted[token] = nil
                 if let continuation = state.continuations.removeValue(forKey: token) {
                     resumptions.append((continuation, .failure(error)))
                 }
             case let .discard(server, error):
-                state.statistics.repliesDiscarded += 1
-                state.statistics.discardReasons[error.code, default: 0] += 1
+                metrics.discarded.increment(error.code)
                 logger.debug("reply discarded", metadata: ["server": "\(servers[server])", "code": "\(error.code.rawValue)"])
             case let .serverDown(server):
-                state.statistics.serversMarkedDead += 1
+                metrics.serverDown[server].increment()
+                metrics.serverAlive[server].record(0)
                 logger.debug("server marked dead", metadata: ["server": "\(servers[server])"])
             case let .serverUp(server):
-                state.statistics.serversRevived += 1
+                metrics.serverUp[server].increment()
+                metrics.serverAlive[server].record(1)
                 logger.debug("server alive again", metadata: ["server": "\(servers[server])"])
             }
         }
+        metrics.outstanding.record(state.continuations.count)
         return resumptions
     }
 
     /// The I/O thread: wait for replies or the next deadline, feed the machine, repeat.
-    private func run() {
+    private func ioLoop() {
         var socketList: [(descriptor: Int32, isIPv6: Bool, index: Int)] = []
         for (isIPv6, family) in sockets {
             for (index, socket) in family.enumerated() { socketList.append((socket.descriptor, isIPv6, index)) }
@@ -261,8 +279,7 @@ public final class RADIUSClient: Sendable {
                 var resumptions: [Resumption] = []
                 for datagram in received {
                     guard let server = serverByAddress[datagram.source] else {
-                        state.statistics.repliesDiscarded += 1
-                        state.statistics.discardReasons[.unknownSource, default: 0] += 1
+                        metrics.discarded.increment(.unknownSource)
                         logger.debug("datagram from unknown source", metadata: ["source": "\(datagram.source)"])
                         continue
                     }

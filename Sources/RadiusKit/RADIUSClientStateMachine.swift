@@ -97,10 +97,22 @@ where Instant.Duration == Duration {
         case cancel(token: Token)
     }
 
+    /// Why a datagram is sent (a metrics label).
+    public enum SendPurpose: String, Sendable, Hashable, CaseIterable {
+        /// A request's first transmission.
+        case request
+        /// The same bytes again after a timeout (RFC 5080 §2.2.1).
+        case retransmission
+        /// A request moved to the next server after its attempts ran out.
+        case failover
+        /// A Status-Server probe of a dead server (RFC 5997 §4).
+        case statusServer = "status_server"
+    }
+
     /// What the I/O layer must do.
     public enum Action: Sendable, Equatable {
         /// Send `bytes` to server number `server` from source port number `socket`.
-        case send(server: Int, socket: Int, bytes: [UInt8])
+        case send(server: Int, socket: Int, bytes: [UInt8], purpose: SendPurpose)
         /// The request got a verified reply.
         case complete(token: Token, response: RADIUSPacket, server: Int)
         /// The request failed for good.
@@ -321,11 +333,12 @@ where Instant.Duration == Duration {
             entry.timeout = configuration.timeout
             entry.deadline = now.advanced(by: configuration.timeout)
             entry.firstSent = now
+            let purpose: SendPurpose = entry.tried.isEmpty ? .request : .failover
             entry.tried.append(server)
             pending[token] = entry
             owners[slot] = .request(token)
             lowerDeadline(to: entry.deadline)
-            return [.send(server: server, socket: socket, bytes: bytes)]
+            return [.send(server: server, socket: socket, bytes: bytes, purpose: purpose)]
         } catch {
             return [.fail(token: token, error: error)]
         }
@@ -398,7 +411,7 @@ where Instant.Duration == Duration {
                 entry.timeout = min(entry.timeout * 2, configuration.maximumTimeout)
                 entry.deadline = now.advanced(by: entry.timeout)
                 pending[token] = entry
-                actions.append(.send(server: entry.server, socket: entry.socket, bytes: entry.bytes))
+                actions.append(.send(server: entry.server, socket: entry.socket, bytes: entry.bytes, purpose: .retransmission))
                 continue
             }
             pending[token] = nil
@@ -452,7 +465,7 @@ where Instant.Duration == Duration {
             request.attributes = try RADIUSPacket(bytes: bytes).attributes
             owners[slot] = .probe
             states[server].probe = Probe(request: request, slot: slot, deadline: now.advanced(by: configuration.timeout))
-            return [.send(server: server, socket: socket, bytes: bytes)]
+            return [.send(server: server, socket: socket, bytes: bytes, purpose: .statusServer)]
         } catch {
             states[server].nextProbe = now.advanced(by: configuration.statusServerInterval)
             return [.discard(server: server, error: error)]

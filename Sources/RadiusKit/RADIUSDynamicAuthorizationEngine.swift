@@ -115,6 +115,9 @@ public struct RADIUSDynamicAuthorizationEngine<Instant: InstantProtocol & Sendab
         case answered(key: RequestKey, response: RADIUSDynamicAuthorizationResponse, now: Instant)
         /// Time passed; expired cache entries go.
         case tick(now: Instant)
+        /// The I/O layer could not take the request dispatched under `key` (overloaded); it is
+        /// forgotten so the client's retransmission is handled afresh.
+        case abandoned(key: RequestKey)
     }
 
     /// What the I/O layer must do.
@@ -174,6 +177,9 @@ public struct RADIUSDynamicAuthorizationEngine<Instant: InstantProtocol & Sendab
             }
         case let .tick(now):
             expire(now: now)
+            return []
+        case let .abandoned(key):
+            if cache[key]?.response == nil { forget(key) }
             return []
         }
     }

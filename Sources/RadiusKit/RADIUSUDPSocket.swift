@@ -117,38 +117,3 @@ final class RADIUSUDPSocket: @unchecked Sendable {
         RADIUSError(.systemCallFailed, "\(call): \(String(cString: strerror(code))) (errno \(code))")
     }
 }
-
-/// A self-pipe another thread writes to wake an I/O thread out of `poll`.
-final class RADIUSWakeup: @unchecked Sendable {
-    /// The read end, for `poll`.
-    let descriptor: Int32
-    private let writeEnd: Int32
-
-    init() throws(RADIUSError) {
-        var ends: [Int32] = [0, 0]
-        guard pipe(&ends) == 0 else { throw RADIUSUDPSocket.failure("pipe", errno) }
-        for end in ends {
-            _ = fcntl(end, F_SETFL, fcntl(end, F_GETFL) | O_NONBLOCK)
-            _ = fcntl(end, F_SETFD, FD_CLOEXEC)
-        }
-        descriptor = ends[0]
-        writeEnd = ends[1]
-    }
-
-    deinit {
-        close(descriptor)
-        close(writeEnd)
-    }
-
-    /// Makes the read end readable; a full pipe is already readable, so EAGAIN is fine.
-    func signal() {
-        var byte: UInt8 = 1
-        _ = write(writeEnd, &byte, 1)
-    }
-
-    /// Empties the pipe after `poll` said it is readable.
-    func drain() {
-        var bytes = [UInt8](repeating: 0, count: 64)
-        while bytes.withUnsafeMutableBytes({ read(descriptor, $0.baseAddress, $0.count) }) > 0 {}
-    }
-}

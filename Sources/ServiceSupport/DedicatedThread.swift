@@ -1,6 +1,6 @@
 import CLinuxNet
-import Foundation
 import Glibc
+import Synchronization
 
 /// Runs blocking work (poll loops, libpq, hiredis, SQLite, netlink) on a POSIX thread made
 /// for it, never on Swift's cooperative pool (house style rule 21), and awaits it.
@@ -52,22 +52,20 @@ public enum DedicatedThread {
     public static func run<T: Sendable>(name: String, onCancel: @escaping @Sendable () -> Void = {},
                                         _ body: @escaping @Sendable () throws -> T) async throws -> T {
         let shortName = String(decoding: name.utf8.prefix(maximumNameLength), as: UTF8.self)
-        let (result, thread): (Result<T, any Error>, pthread_t?) = await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<(Result<T, any Error>, pthread_t?), Never>) in
-                let started = ThreadBox()
-                let job = Job(name: shortName) {
-                    let outcome = Result { try body() }
-                    continuation.resume(returning: (outcome, started.thread))
-                }
+        // Set inside the continuation's closure, which returns before the awaiting task can go on.
+        let started = Mutex<pthread_t?>(nil)
+        let result: Result<T, any Error> = await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Result<T, any Error>, Never>) in
+                let job = Job(name: shortName) { continuation.resume(returning: Result { try body() }) }
                 switch start(job) {
-                case .success(let thread): started.set(thread)
-                case .failure(let error): continuation.resume(returning: (.failure(error), nil))
+                case .success(let thread): started.withLock { $0 = thread }
+                case .failure(let error): continuation.resume(returning: .failure(error))
                 }
             }
         } onCancel: {
             onCancel()
         }
-        if let thread {
+        if let thread = started.withLock({ $0 }) {
             // The thread resumed us as its last act; wait the few microseconds until it is gone
             // without blocking a cooperative thread in pthread_join.
             while cln_pthread_tryjoin(thread) == EBUSY {
@@ -94,27 +92,6 @@ public enum DedicatedThread {
             fclose(file)
         }
         return names
-    }
-}
-
-/// The id of a thread that was just started, handed to the thread itself so it can report it
-/// with its result. The new thread may read it before `pthread_create` stored it; the lock
-/// and condition make it wait.
-private final class ThreadBox: @unchecked Sendable {
-    // Guarded by `condition`.
-    private let condition = NSConditionLock()
-    private var value: pthread_t?
-
-    func set(_ thread: pthread_t) {
-        condition.lock()
-        value = thread
-        condition.unlock(withCondition: 1)
-    }
-
-    var thread: pthread_t? {
-        condition.lock(whenCondition: 1)
-        defer { condition.unlock() }
-        return value
     }
 }
 

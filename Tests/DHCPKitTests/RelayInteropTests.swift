@@ -2,6 +2,7 @@ import AetherTestSupport
 import DHCPKit
 import EventSourcing
 import Foundation
+import KeaControl
 import LabKit
 import MetricsTestKit
 import Testing
@@ -99,8 +100,8 @@ struct RelayInteropTests {
 
     /// Kea's packet counters (received, dropped, parse failures…), to explain a client that got no answer.
     static func keaPacketStatistics(_ endpoints: ServiceEndpoints) async -> String {
-        let agent = KeaControlClient(.controlAgent(host: endpoints.kea.controlAgentHost, port: endpoints.kea.controlAgentPort))
-        guard let all = try? await agent.send("statistic-get-all").argumentsObject() else { return "(no statistics)" }
+        let agent = endpoints.kea.controlAgent
+        guard let all = try? await agent.send("statistic-get-all").arguments else { return "(no statistics)" }
         return all.keys.filter { $0.hasPrefix("pkt4-") }.sorted().compactMap { key in
             ((all[key] as? [[Any]])?.first?.first).map { "\(key)=\($0)" }
         }.joined(separator: " ")

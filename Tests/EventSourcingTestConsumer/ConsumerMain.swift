@@ -60,7 +60,8 @@ struct TestConsumerMain {
             let ingestor = try EventIngestor(
                 consumer: RedisStreamConsumer(redis: redis, stream: configuration.stream, group: configuration.group, name: configuration.name),
                 store: store, projection: ChainProjection(table: configuration.table),
-                deadLetters: RedisDeadLetterStream(redis: redis, stream: configuration.stream + ":dead"), configuration: settings)
+                deadLetters: RedisDeadLetterStream(redis: redis, stream: configuration.stream + ":dead"), configuration: settings,
+                backoff: RetryBackoff(initialSeconds: 0.02, maximumSeconds: 0.5))
             if let limit = configuration.dieAfterCommits {
                 let commits = CommitCounter()
                 ingestor.afterCommit = { ids in
@@ -73,7 +74,7 @@ struct TestConsumerMain {
             }
             print("consumer \(configuration.name) running")
             fflush(nil)
-            ingestor.run(control: RunControl(), backoff: RetryBackoff(initialSeconds: 0.02, maximumSeconds: 0.5))
+            ingestor.ingestLoop(control: RunControl())
         } catch {
             print("consumer failed: \(error)")
             exit(1)

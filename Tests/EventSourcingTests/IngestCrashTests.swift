@@ -64,20 +64,16 @@ struct IngestCrashTests {
             settings.batchSize = 10
             settings.blockMilliseconds = 100
             let ingestor = try EventIngestor(consumer: RedisStreamConsumer(redis: redis, stream: stream, group: "ingestors", name: "only"),
-                                             store: store, projection: crashing, deadLetters: InMemoryDeadLetters(), configuration: settings)
-            let control = RunControl()
-            let loop = Task {
-                try await BlockingThread.run(name: "ingestor", onCancel: { control.stop() }) {
-                    ingestor.run(control: control, backoff: RetryBackoff(initialSeconds: 0.02, maximumSeconds: 0.3))
-                }
-            }
+                                             store: store, projection: crashing, deadLetters: InMemoryDeadLetters(), configuration: settings,
+                                             backoff: RetryBackoff(initialSeconds: 0.02, maximumSeconds: 0.3))
+            let loop = Task { try await ingestor.run() }
             try await Readiness.wait(for: "PostgreSQL to be crashed mid-batch", timeoutSeconds: 60) { crashing.crashed.isSet }
             #expect(PostgresConnection.ping(server.info) != .accepting)
             try await server.start()
             try await Readiness.wait(for: "all 60 events projected after the restart", timeoutSeconds: 60) {
                 (try? chainRows(server.info)[SampleEvents.source().bngID]?.applied) == 60
             }
-            control.stop()
+            loop.cancel()
             try await loop.value
             #expect(try PostgresConnection(server.info).query("SELECT count(*) AS n FROM session_events").decode("n", as: Int.self) == 60)
             #expect(try RedisStreamConsumer(redis: redis, stream: stream, group: "ingestors", name: "only").pendingCount() == 0)

@@ -2,6 +2,7 @@ import AetherTestSupport
 import EventSourcing
 import EventSourcingTestConsumer
 import Foundation
+import ServiceSupport
 import Testing
 
 /// Store plus chain projection in a scratch schema.
@@ -115,7 +116,7 @@ struct PostgresEventStoreTests {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for worker in 0..<3 {
                     group.addTask {
-                        try await BlockingThread.run(name: "appender-\(worker)") {
+                        try await DedicatedThread.run(name: "appender-\(worker)") {
                             var rng = SeededGenerator(seed: UInt64(worker))
                             let mine = events.shuffled(using: &rng)
                             var index = 0

@@ -1,7 +1,9 @@
 import AetherTestSupport
 import EventSourcing
 import Foundation
+import GRDB
 import LabKit
+import MetricsTestKit
 import Testing
 
 @Suite("Durable SQLite outbox and publisher")
@@ -35,6 +37,41 @@ struct SQLiteOutboxTests {
         #expect(try outbox.unpublished(limit: 10).map(\.seq) == [9, 10])
     }
 
+    @Test func appendsInsideTheCallersTransactionCommitAndRollBackWithIt() throws {
+        let scratch = try ScratchDirectory("outbox")
+        defer { scratch.remove() }
+        let database = try DatabaseQueue(path: scratch.path + "/bng.sqlite", configuration: SQLiteOutbox.databaseConfiguration())
+        try database.write { db in try db.execute(sql: "CREATE TABLE sessions (id TEXT PRIMARY KEY)") }
+        let metrics = TestMetrics()
+        let outbox = try SQLiteOutbox(database: database, bngID: "bng-tx", metrics: EventProducerMetrics(bng: "bng-tx", factory: metrics))
+        let signalled = outbox.signal.current
+
+        // A state change and its events commit together …
+        let stored = try database.write { db in
+            try db.execute(sql: "INSERT INTO sessions VALUES ('s1')")
+            return try outbox.append([SampleEvents.draft(0), SampleEvents.draft(1)], in: db)
+        }
+        #expect(stored.map(\.seq) == [1, 2])
+        #expect(outbox.signal.current != signalled, "the publisher was not woken after the commit")
+        // … or vanish together, sequence numbers included.
+        struct Abort: Error {}
+        #expect(throws: Abort.self) {
+            try database.write { db in
+                try db.execute(sql: "INSERT INTO sessions VALUES ('s2')")
+                _ = try outbox.append([SampleEvents.draft(2)], in: db)
+                throw Abort()
+            }
+        }
+        #expect(try database.read { db in try String.fetchAll(db, sql: "SELECT id FROM sessions") } == ["s1"])
+        #expect(try outbox.lastIssued() == 2)
+        #expect(try outbox.append(SampleEvents.draft(3)).seq == 3)
+        // Only committed appends are counted; the backlog is what is not yet published.
+        #expect(metrics.counterTotal(label: "aether_events_appended_total") == 3)
+        #expect(try metrics.expectGauge("aether_events_outbox_backlog", [("bng", "bng-tx")]).lastValue == 3)
+        try outbox.markPublished(through: 2)
+        #expect(try metrics.expectGauge("aether_events_outbox_backlog", [("bng", "bng-tx")]).lastValue == 1)
+    }
+
     @Test func anotherBNGsFileIsRefused() throws {
         let scratch = try ScratchDirectory("outbox")
         defer { scratch.remove() }
@@ -65,17 +102,15 @@ struct SQLiteOutboxTests {
         try await withPrivateRedis { redis in
             let scratch = try ScratchDirectory("outbox")
             defer { scratch.remove() }
-            let outbox = try SQLiteOutbox(path: scratch.path + "/o.sqlite", bngID: "bng-outage")
+            let counted = TestMetrics()
+            let metrics = EventProducerMetrics(bng: "bng-outage", factory: counted)
+            let outbox = try SQLiteOutbox(path: scratch.path + "/o.sqlite", bngID: "bng-outage", metrics: metrics)
             let stream = "bng_events"
             let publisher = try OutboxPublisher(outbox: outbox,
                                                 producer: RedisStreamProducer(redis: ReconnectingRedis(redis.endpoint, commandTimeoutMilliseconds: 2000), stream: stream),
-                                                batchSize: 16)
-            let control = RunControl()
-            let loop = Task {
-                try await BlockingThread.run(name: "publisher", onCancel: { control.stop() }) {
-                    publisher.run(control: control, backoff: RetryBackoff(initialSeconds: 0.01, maximumSeconds: 0.2), idleWaitSeconds: 0.2)
-                }
-            }
+                                                batchSize: 16, backoff: RetryBackoff(initialSeconds: 0.01, maximumSeconds: 0.2), idleWaitSeconds: 60,
+                                                metrics: metrics)
+            let loop = Task { try await publisher.run() }
             for i in 0..<40 { try outbox.append(SampleEvents.draft(i)) }
             try await Readiness.wait(for: "first 40 published") { try outbox.publishedThrough() == 40 }
 
@@ -84,8 +119,12 @@ struct SQLiteOutboxTests {
             #expect(try outbox.publishedThrough() == 40)
             try await redis.start()
             try await Readiness.wait(for: "all 100 published after the restart") { try outbox.publishedThrough() == 100 }
-            control.stop()
+            // Cancelling ends the publisher's idle wait (60 s here) at once.
+            loop.cancel()
             try await loop.value
+            #expect(counted.counterTotal(label: "aether_events_published_total") >= 100)
+            #expect(counted.counterTotal(label: "aether_events_publish_failures_total") >= 1)
+            #expect(try counted.expectGauge("aether_events_outbox_backlog", [("bng", "bng-outage")]).lastValue == 0)
 
             let entries = try RedisConnection(redis.endpoint).command(["XRANGE", stream, "-", "+"])
             let seqs = try #require(entries.array).compactMap { $0.array?[1].array }.compactMap { fields -> UInt64? in

@@ -2,6 +2,8 @@ import AetherTestSupport
 import EventSourcing
 import Foundation
 import LabKit
+import DHCPKit
+import KeaControl
 import NetworkTypes
 import Testing
 
@@ -51,10 +53,14 @@ struct HarnessDHCPTests {
             #expect(addresses.contains(try row.value("ip") ?? "missing"))
 
             // The control agent sees the same lease through lease_cmds.
-            let agent = KeaControlClient(.controlAgent(host: endpoints.kea.controlAgentHost, port: endpoints.kea.controlAgentPort))
-            let all = try await agent.send("lease4-get-all", arguments: ["subnets": [uplink.subnet.id]])
-            let leases = all.argumentsObject()?["leases"] as? [[String: Any]] ?? []
-            #expect(leases.contains { ($0["hw-address"] as? String) == mac.description })
+            let agent = endpoints.kea.controlAgent
+            // … typed, with Option 82 decoded from the lease's user context.
+            let leases = try await agent.leases(subnets: [uplink.subnet.id])
+            let mine = try #require(leases.first { $0.hardwareAddress == mac })
+            #expect(mine.relayAgentInformation?.circuitID == RelayAgentIdentifier(text: port))
+            #expect(mine.state == .default)
+            #expect(mine.isActive(at: Int64(Date().timeIntervalSince1970)))
+            #expect(try await agent.allLeases(pageSize: 2) { $0.subnetID == uplink.subnet.id }.map(\.address) == leases.map(\.address).sorted())
         }
     }
 }

@@ -33,7 +33,7 @@ import Testing
 
     private func sentBytes(_ actions: [Client.Action]) throws -> (server: Int, bytes: [UInt8], socket: Int) {
         let sends = actions.compactMap { action -> (Int, [UInt8], Int)? in
-            if case let .send(server, socket, bytes) = action { return (server, bytes, socket) }
+            if case let .send(server, socket, bytes, _) = action { return (server, bytes, socket) }
             return nil
         }
         guard sends.count == 1 else {
@@ -93,7 +93,7 @@ import Testing
         #expect(!client.isAlive(0))
         #expect(client.preferredServer == 1)
         let sends = failover.compactMap { action -> (Int, [UInt8])? in
-            if case let .send(server, _, bytes) = action { return (server, bytes) }
+            if case let .send(server, _, bytes, _) = action { return (server, bytes) }
             return nil
         }
         // The request moves to server 1 with its secret; server 0 gets a Status-Server probe.
@@ -136,7 +136,7 @@ import Testing
         _ = client.handle(.submit(token: "t", request: accessRequest, userPassword: nil, now: start))
         let actions = client.handle(.tick(now: at(3)))
         let probeBytes = try #require(actions.compactMap { action -> [UInt8]? in
-            if case let .send(0, _, bytes) = action { return bytes }
+            if case let .send(0, _, bytes, _) = action { return bytes }
             return nil
         }.first)
         let probe = try RADIUSPacket(bytes: probeBytes)

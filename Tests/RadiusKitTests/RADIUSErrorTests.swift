@@ -1,4 +1,5 @@
 import RadiusKit
+import ServiceSupport
 import Testing
 
 /// One negative test per ``RADIUSError/Code``; `everyErrorCodeHasANegativeTest` fails when a
@@ -95,19 +96,21 @@ import Testing
             }
         },
         .clientShutDown: {
-            let client = try RADIUSClient(servers: [RADIUSServer(name: "127.0.0.1:9", secret: secret)], bindAddress: "127.0.0.1")
+            let client = try RADIUSClient(servers: [RADIUSServer(name: "127.0.0.1:9", secret: secret)], bindAddress: .loopback)
             client.shutdown()
             _ = try await client.statusServer()
         },
         .cancelled: {
             // A CoA listener with no allowed clients drops everything: a silent server on loopback.
             let silent = try RADIUSDynamicAuthorizationServer(address: "127.0.0.1:0", clients: [], handler: acknowledgeAll)
-            defer { silent.shutdown() }
-            let client = try RADIUSClient(servers: [RADIUSServer(name: "\(silent.localAddress)", secret: secret)], bindAddress: "127.0.0.1")
-            defer { client.shutdown() }
-            let task = Task { try await client.statusServer() }
-            task.cancel()
-            _ = try await task.value
+            let client = try RADIUSClient(servers: [RADIUSServer(name: "\(silent.localAddress)", secret: secret)], bindAddress: .loopback)
+            try await withRunningService(silent) {
+                try await withRunningService(client) {
+                    let task = Task { try await client.statusServer() }
+                    task.cancel()
+                    _ = try await task.value
+                }
+            }
         },
         .unknownName: { _ = try RADIUSDictionary.standard.attribute(named: "Nope") },
         .dictionarySyntax: {

@@ -74,7 +74,7 @@ public final class AccessNodeRelayService: Service, Sendable {
                 metrics.dropped.increment(reason)
             }
         }
-        metrics.processing.recordNanoseconds(Int64(clamping: (ContinuousClock.now - arrival).nanoseconds))
+        metrics.processing.record(duration: ContinuousClock.now - arrival)
     }
 
     private func transmit(_ message: DHCPMessage, in original: DHCPFrame, on socket: PacketSocket, path: DHCPRelayMetrics.Path) {
@@ -86,14 +86,5 @@ public final class AccessNodeRelayService: Service, Sendable {
             metrics.errors.increment(.send)
             logger.debug("send failed", metadata: ["interface": "\(socket.interface.name)", "error": "\(error)"])
         }
-    }
-}
-
-extension Duration {
-    /// The duration in whole nanoseconds (saturating).
-    var nanoseconds: Int64 {
-        let (seconds, attoseconds) = components
-        return seconds.multipliedReportingOverflow(by: 1_000_000_000).overflow
-            ? .max : seconds * 1_000_000_000 + attoseconds / 1_000_000_000
     }
 }

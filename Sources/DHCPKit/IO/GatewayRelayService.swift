@@ -125,7 +125,7 @@ public final class GatewayRelayService: Service, Sendable {
                 metrics.dropped.increment(reason)
             }
         }
-        metrics.processing.recordNanoseconds(Int64(clamping: (ContinuousClock.now - arrival).nanoseconds))
+        metrics.processing.record(duration: ContinuousClock.now - arrival)
     }
 
     private func deliver(_ message: DHCPMessage, on socket: PacketSocket, delivery: GatewayRelayAgent.Delivery, from gateway: IPv4Address) {

@@ -2,7 +2,7 @@
 ///
 /// Messages read are pending for this consumer until acknowledged; pending messages of a
 /// consumer that died are taken over with `claimIdle`.
-public protocol EventStreamConsumer: AnyObject {
+public protocol EventStreamConsumer: AnyObject, SendableMetatype {
     /// This consumer's name within the group.
     var name: String { get }
     /// Creates the group (and the stream) when missing; harmless when both exist.

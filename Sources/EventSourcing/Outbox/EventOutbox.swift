@@ -2,7 +2,7 @@
 ///
 /// `append` returns only once the events (and the sequence numbers they consumed) are stored as
 /// durably as the implementation promises; `SQLiteOutbox` means on disk, fsynced.
-public protocol EventOutbox: AnyObject {
+public protocol EventOutbox: AnyObject, Sendable {
     /// The BNG instance whose sequence this outbox owns.
     var source: EventSource { get }
     /// Numbers and stores `drafts` in one transaction; returns them with their sequence numbers.

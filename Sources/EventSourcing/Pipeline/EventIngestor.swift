@@ -1,6 +1,8 @@
 import Dispatch
 import Foundation
 import Logging
+import ServiceLifecycle
+import ServiceSupport
 
 /// Slots written by distinct workers of `concurrentPerform` (each index exactly once).
 /// Raw storage rather than an array property: concurrent writes to distinct elements of a
@@ -31,8 +33,14 @@ private final class DecodeResults: @unchecked Sendable {
 /// batch, and the store drops the duplicates by key. On start and after any error it first
 /// re-reads its own pending messages; every `claimIntervalMilliseconds` it takes over messages
 /// other consumers left pending longer than `claimIdleMilliseconds`.
-public final class EventIngestor<Consumer: EventStreamConsumer, Store: EventStore, Projection: EventProjection>: @unchecked Sendable
+///
+/// A ServiceLifecycle `Service`: ``run()`` ingests on a thread of its own (libpq and hiredis
+/// block) until graceful shutdown or cancellation; the batch in progress finishes first (a read
+/// blocks at most `blockMilliseconds`), and it returns once that thread is gone.
+public final class EventIngestor<Consumer: EventStreamConsumer, Store: EventStore, Projection: EventProjection>: Service, @unchecked Sendable
     where Projection.Context == Store.Context {
+    // Consumer, store and projection are used only from the ingesting thread (or one caller at
+    // a time through step/process); the rest is immutable or Sendable.
     /// Tuning knobs.
     public struct Configuration: Sendable {
         /// Messages per read and per transaction (default 256).
@@ -69,7 +77,12 @@ public final class EventIngestor<Consumer: EventStreamConsumer, Store: EventStor
     public let configuration: Configuration
     /// Called after the store committed a batch and before it is acknowledged (tests crash here).
     public var afterCommit: (@Sendable ([StreamMessageID]) -> Void)?
+    /// Back-off between failed steps.
+    public let backoff: RetryBackoff
+    /// What the ingestor counts.
+    public let metrics: EventConsumerMetrics
 
+    private let control = RunControl()
     private let logger: Logger
     private let codec = EventCodec()
     private var recovering = true
@@ -78,7 +91,8 @@ public final class EventIngestor<Consumer: EventStreamConsumer, Store: EventStor
 
     /// An ingestor; the group is created on the first step when missing.
     public init(consumer: Consumer, store: Store, projection: Projection, deadLetters: any DeadLetterSink,
-                configuration: Configuration = Configuration(),
+                configuration: Configuration = Configuration(), backoff: RetryBackoff = RetryBackoff(),
+                metrics: EventConsumerMetrics? = nil,
                 logger: Logger = Logger(label: "aether.eventsourcing.ingestor")) throws {
         guard configuration.batchSize > 0 else {
             throw EventSourcingError(.invalidConfiguration, "ingestor batchSize must be positive, got \(configuration.batchSize)")
@@ -88,6 +102,8 @@ public final class EventIngestor<Consumer: EventStreamConsumer, Store: EventStor
         self.projection = projection
         self.deadLetters = deadLetters
         self.configuration = configuration
+        self.backoff = backoff
+        self.metrics = metrics ?? EventConsumerMetrics(consumer: "ingestor")
         self.logger = logger
     }
 
@@ -113,13 +129,17 @@ public final class EventIngestor<Consumer: EventStreamConsumer, Store: EventStor
                 nextClaim = now + UInt64(configuration.claimIntervalMilliseconds)
                 messages = try consumer.claimIdle(minIdleMilliseconds: configuration.claimIdleMilliseconds,
                                                   count: configuration.batchSize)
-                if !messages.isEmpty { logger.debug("claimed idle messages", metadata: ["count": "\(messages.count)"]) }
+                if !messages.isEmpty {
+                    metrics.claimed.increment(by: messages.count)
+                    logger.debug("claimed idle messages", metadata: ["count": "\(messages.count)"])
+                }
             }
             if messages.isEmpty {
                 messages = try consumer.readNew(count: configuration.batchSize, blockMilliseconds: configuration.blockMilliseconds)
             }
             return try process(messages)
         } catch {
+            metrics.failures.increment()
             recovering = true
             pendingCursor = .zero
             throw error
@@ -130,6 +150,7 @@ public final class EventIngestor<Consumer: EventStreamConsumer, Store: EventStor
     public func process(_ messages: [StreamMessage]) throws -> StepResult {
         var result = StepResult(messages: messages.count)
         guard !messages.isEmpty else { return result }
+        let started = ContinuousClock.now
         var events: [EventEnvelope] = []
         var encoded: [[UInt8]] = []
         events.reserveCapacity(messages.count)
@@ -152,12 +173,26 @@ public final class EventIngestor<Consumer: EventStreamConsumer, Store: EventStor
         let ids = messages.map(\.id)
         afterCommit?(ids)
         try consumer.acknowledge(ids)
+        metrics.ingested.increment(.stored, by: result.outcome.inserted)
+        metrics.ingested.increment(.duplicate, by: result.outcome.duplicates)
+        metrics.ingested.increment(.deadLettered, by: result.deadLettered)
+        metrics.applied.increment(by: result.outcome.applied)
+        metrics.held.increment(by: result.outcome.held)
+        metrics.batchDuration.record(duration: ContinuousClock.now - started)
         return result
     }
 
-    /// Steps until `control` is stopped, backing off on errors (PostgreSQL or Redis down) and
-    /// resuming with this consumer's pending messages. Blocking: from async code, wrap it in `BlockingThread.run(name:onCancel:)`.
-    public func run(control: RunControl, backoff: RetryBackoff = RetryBackoff()) {
+    /// Ingests until graceful shutdown or cancellation.
+    public func run() async throws {
+        try await BlockingService.run(name: "aether-ingest", stop: { [control] in control.stop() }) { [self] in
+            ingestLoop(control: control)
+        }
+    }
+
+    /// The blocking loop behind ``run()``, for callers with a thread of their own: steps until
+    /// `control` is stopped, backing off on errors (PostgreSQL or Redis down) and resuming with
+    /// this consumer's pending messages.
+    public func ingestLoop(control: RunControl) {
         var backoff = backoff
         while !control.isStopped {
             do {

@@ -1,26 +1,45 @@
 import Logging
+import ServiceLifecycle
+import ServiceSupport
 
 /// Drains an outbox into a stream, oldest first, marking what the stream accepted.
 ///
 /// Survives stream outages: a failed publish leaves the events in the outbox and the loop
 /// retries with back-off, so nothing is lost and order is kept. After a crash between "stream
 /// accepted" and "marked", the same events are published again; consumers drop them by key.
-public final class OutboxPublisher<Outbox: EventOutbox, Producer: EventStreamProducer>: @unchecked Sendable {
+///
+/// A ServiceLifecycle `Service`: ``run()`` publishes on a thread of its own (hiredis and SQLite
+/// block) until graceful shutdown or cancellation, and returns once that thread is gone.
+public final class OutboxPublisher<Outbox: EventOutbox, Producer: EventStreamProducer>: Service, @unchecked Sendable {
+    // Outbox and producer are used only from the publishing thread (or one caller at a time
+    // through publishBatch/drain); the rest is immutable or Sendable.
+
     /// The outbox being drained.
     public let outbox: Outbox
     /// The stream written to.
     public let producer: Producer
     /// Events per publish call (default 256).
     public let batchSize: Int
+    /// Back-off between failed attempts.
+    public let backoff: RetryBackoff
+    /// Longest sleep while the outbox is empty, seconds (appends wake it at once).
+    public let idleWaitSeconds: Double
+    /// What the publisher counts.
+    public let metrics: EventProducerMetrics
+    private let control = RunControl()
     private let logger: Logger
 
     /// A publisher; `batchSize` must be positive.
-    public init(outbox: Outbox, producer: Producer, batchSize: Int = 256,
+    public init(outbox: Outbox, producer: Producer, batchSize: Int = 256, backoff: RetryBackoff = RetryBackoff(),
+                idleWaitSeconds: Double = 1, metrics: EventProducerMetrics? = nil,
                 logger: Logger = Logger(label: "aether.eventsourcing.publisher")) throws {
         guard batchSize > 0 else { throw EventSourcingError(.invalidConfiguration, "publisher batchSize must be positive, got \(batchSize)") }
         self.outbox = outbox
         self.producer = producer
         self.batchSize = batchSize
+        self.backoff = backoff
+        self.idleWaitSeconds = idleWaitSeconds
+        self.metrics = metrics ?? EventProducerMetrics(bng: outbox.source.bngID)
         self.logger = logger
     }
 
@@ -29,9 +48,18 @@ public final class OutboxPublisher<Outbox: EventOutbox, Producer: EventStreamPro
     public func publishBatch() throws -> Int {
         let events = try outbox.unpublished(limit: batchSize)
         guard !events.isEmpty else { return 0 }
-        let accepted = try producer.publish(events)
+        let started = ContinuousClock.now
+        let accepted: Int
+        do {
+            accepted = try producer.publish(events)
+        } catch {
+            metrics.publishFailures.increment()
+            throw error
+        }
         guard accepted > 0 else { return 0 }
         try outbox.markPublished(through: events[accepted - 1].seq)
+        metrics.published.increment(by: accepted)
+        metrics.publishDuration.record(duration: ContinuousClock.now - started)
         logger.trace("published", metadata: ["count": "\(accepted)", "through": "\(events[accepted - 1].seq)"])
         return accepted
     }
@@ -47,9 +75,21 @@ public final class OutboxPublisher<Outbox: EventOutbox, Producer: EventStreamPro
         }
     }
 
-    /// Publishes until `control` is stopped: drains, then sleeps until the next append; on errors
-    /// backs off (`backoff`) and retries. Blocking: from async code, wrap it in `BlockingThread.run(name:onCancel:)`.
-    public func run(control: RunControl, backoff: RetryBackoff = RetryBackoff(), idleWaitSeconds: Double = 1) {
+    /// Publishes until graceful shutdown or cancellation.
+    public func run() async throws {
+        // Waking the outbox's signal ends an idle wait at once.
+        try await BlockingService.run(name: "aether-publish", stop: { [control, outbox] in
+            control.stop()
+            outbox.signal.notify()
+        }) { [self] in
+            publishLoop(control: control)
+        }
+    }
+
+    /// The blocking loop behind ``run()``, for callers with a thread of their own: drains, then
+    /// sleeps until the next append; on errors backs off and retries; returns once `control` is
+    /// stopped (call `outbox.signal.notify()` after stopping to end an idle wait at once).
+    public func publishLoop(control: RunControl) {
         var backoff = backoff
         while !control.isStopped {
             let seen = outbox.signal.current

@@ -28,23 +28,3 @@ public final class RunControl: Sendable {
         return !isStopped
     }
 }
-
-/// Runs blocking work (libpq, hiredis, SQLite) on a thread of its own, never on Swift's cooperative pool.
-public enum BlockingThread {
-    /// Runs `body` on a new thread and returns its result; cancelling the task calls `onCancel`
-    /// (which should make `body` return, e.g. `RunControl.stop`).
-    public static func run<T: Sendable>(name: String, onCancel: @escaping @Sendable () -> Void = {},
-                                        _ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { continuation in
-                let thread = Thread {
-                    continuation.resume(with: Result { try body() })
-                }
-                thread.name = name
-                thread.start()
-            }
-        } onCancel: {
-            onCancel()
-        }
-    }
-}

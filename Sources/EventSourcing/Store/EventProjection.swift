@@ -5,7 +5,7 @@
 /// gap-free, duplicate-free history per source whatever order the bus delivered it in.
 /// Writes go through `context` (a PostgreSQL connection inside the transaction, or an
 /// in-memory model) so they commit or roll back with the event rows.
-public protocol EventProjection<Context> {
+public protocol EventProjection<Context>: SendableMetatype {
     /// What the projection writes through.
     associatedtype Context
     /// Clears every read model this projection owns (the start of a replay).

@@ -1,7 +1,7 @@
 /// The immutable event log plus the projection machinery around it.
 ///
 /// Implementations: `PostgresEventStore` (the ingestor's) and `InMemoryEventStore` (tests, embedding).
-public protocol EventStore: AnyObject {
+public protocol EventStore: AnyObject, SendableMetatype {
     /// What projections write through.
     associatedtype Context
 

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
+import Prometheus
 import RadiusKit
+import ServiceSupport
 
 /// `aether-radius`: a radclient-like command line over RadiusKit, plus a packet decoder.
 @main
@@ -63,22 +65,21 @@ struct RequestOptions: ParsableArguments {
             list += try dictionary.encode(pair)
         }
         let request = RADIUSPacket(code: code, identifier: 0, authenticator: RADIUSAuthenticator.random(), attributes: list)
+        // The client's own metrics explain a failure (datagrams sent, replies discarded and why).
+        let registry = PrometheusCollectorRegistry()
+        let servers = server.map { RADIUSServer(name: $0, secret: secret) }
         let client = try RADIUSClient(
-            servers: server.map { RADIUSServer(name: $0, secret: secret) },
-            configuration: .init(timeout: .milliseconds(Int64(timeout * 1000)), attemptsPerServer: attempts))
-        defer { client.shutdown() }
+            servers: servers,
+            configuration: .init(timeout: .milliseconds(Int64(timeout * 1000)), attemptsPerServer: attempts),
+            metrics: RADIUSClientMetrics(client: "aether-radius", servers: servers, factory: PrometheusMetricsFactory(registry: registry)))
         let reply: RADIUSPacket
         do {
-            reply = try await client.send(request, userPassword: password)
+            reply = try await withRunningService(client) { try await client.send(request, userPassword: password) }
         } catch {
-            let statistics = client.statistics
-            var message = "\(error)\n"
-            message += "sent \(statistics.datagramsSent) datagram(s), \(statistics.datagramsNotSent) not taken by the kernel\n"
-            if statistics.repliesDiscarded > 0 {
-                let reasons = statistics.discardReasons.map { "\($0.key.rawValue) ×\($0.value)" }.sorted().joined(separator: ", ")
-                message += "\(statistics.repliesDiscarded) reply(ies) discarded: \(reasons)\n"
+            let counts = registry.emitToString().split(separator: "\n").filter { line in
+                !line.hasPrefix("#") && (line.contains("datagrams") || line.contains("discarded")) && !line.hasSuffix(" 0")
             }
-            FileHandle.standardError.write(Data(message.utf8))
+            FileHandle.standardError.write(Data(("\(error)\n" + counts.joined(separator: "\n") + "\n").utf8))
             throw ExitCode(2)
         }
         print(PacketReport(reply, dictionary: dictionary).render(json: json))

@@ -1,5 +1,6 @@
 import EventSourcing
 import Foundation
+import KeaControl
 import NetworkTypes
 
 /// Kea DHCPv4 in the services namespace (PostgreSQL lease store, `lease_cmds` hook, Option 82
@@ -43,7 +44,7 @@ struct KeaService {
 
     var dhcpClient: KeaControlClient { KeaControlClient(.unixSocket(path: controlSocket), timeoutSeconds: 3) }
     var agentClient: KeaControlClient {
-        KeaControlClient(.controlAgent(host: "127.0.0.1", port: configuration.keaControlAgentPort), timeoutSeconds: 3)
+        KeaControlClient(.controlAgent(host: .loopback, port: UInt16(configuration.keaControlAgentPort)), timeoutSeconds: 3)
     }
 
     func start() async throws {
@@ -77,7 +78,7 @@ struct KeaService {
     }
 
     private func answers(_ client: KeaControlClient) async -> Bool {
-        (try? await client.send("status-get")) != nil
+        (try? await client.status()) != nil
     }
 
     private func waitUntilReady(_ client: KeaControlClient, pidPath: String, name: String) async throws {

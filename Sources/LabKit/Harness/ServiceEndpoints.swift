@@ -1,4 +1,5 @@
 import EventSourcing
+import KeaControl
 import NetworkTypes
 
 /// How to reach every service a running harness provides: what tests, the lab and tools read.
@@ -21,12 +22,17 @@ public struct ServiceEndpoints: Hashable, Sendable, Codable {
 
     public struct Kea: Hashable, Sendable, Codable {
         /// Kea control agent, `http://127.0.0.1:<port>/` in the root namespace.
-        public var controlAgentHost: String
-        public var controlAgentPort: Int
+        public var controlAgentHost: IPv4Address
+        public var controlAgentPort: UInt16
         /// kea-dhcp4's own control socket (reachable from any namespace).
         public var controlSocket: String
         /// Subscriber subnets, one per relay (giaddr = `relayAddress`).
         public var subnets: [KeaSubnet]
+
+        /// A client for the control agent (root namespace).
+        public var controlAgent: KeaControlClient {
+            KeaControlClient(.controlAgent(host: controlAgentHost, port: controlAgentPort))
+        }
     }
 
     public struct RADIUS: Hashable, Sendable, Codable {

@@ -193,7 +193,7 @@ struct Services {
                                                             password: secrets.radiusDatabase)),
             redis: redis.endpoint,
             redisTCP: redis.tcpEndpoint,
-            kea: .init(controlAgentHost: "127.0.0.1", controlAgentPort: configuration.keaControlAgentPort,
+            kea: .init(controlAgentHost: .loopback, controlAgentPort: UInt16(configuration.keaControlAgentPort),
                        controlSocket: kea.controlSocket, subnets: kea.subnets),
             radius: .init(address: configuration.servicesAddress, authenticationPort: 1812, accountingPort: 1813,
                           secret: secrets.radiusShared, clientNetworks: radius.clientNetworks))

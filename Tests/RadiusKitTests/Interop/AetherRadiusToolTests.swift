@@ -63,7 +63,7 @@ struct AetherRadiusToolTests {
             let server = try await bng.namespace.perform {
                 try RADIUSDynamicAuthorizationServer(address: "\(bng.address):3799", clients: clients, handler: handler)
             }
-            defer { server.shutdown() }
+            network.run(server)
             let coaOptions = ["--server", "\(bng.address):3799", "--secret", "coa-secret", "--timeout", "1"]
             let coa = try await nas.namespace.run([Self.tool, "coa"] + coaOptions + ["Acct-Session-Id=s1", "Aether-Download-Rate=5000"])
             #expect(coa.status == 0, "\(coa.standardOutput)\(coa.standardError)")

@@ -2,6 +2,7 @@ import AetherTestSupport
 import EventSourcing
 import Foundation
 import LabKit
+import MetricsTestKit
 import RadiusKit
 import Testing
 import NetworkTypes
@@ -39,9 +40,17 @@ enum RADIUSUsers {
 
 @Suite("RADIUSClient against the harness's FreeRADIUS 3.2 on PostgreSQL")
 struct RADIUSClientInteropTests {
-    static func client(in attachment: ServicesAttachment, servers: [RADIUSServer],
-                       configuration: RADIUSClient.Configuration = .init(timeout: .seconds(2))) async throws -> RADIUSClient {
-        try await attachment.namespace.perform { try RADIUSClient(servers: servers, configuration: configuration) }
+    /// A client whose sockets live in `attachment`'s namespace, running for the rest of the test
+    /// and counting into `metrics`.
+    static func client(in attachment: ServicesAttachment, network: TestNetwork, servers: [RADIUSServer],
+                       configuration: RADIUSClient.Configuration = .init(timeout: .seconds(2)),
+                       metrics: TestMetrics = TestMetrics()) async throws -> RADIUSClient {
+        let client = try await attachment.namespace.perform {
+            try RADIUSClient(servers: servers, configuration: configuration,
+                             metrics: RADIUSClientMetrics(client: "interop", servers: servers, factory: metrics))
+        }
+        network.run(client)
+        return client
     }
 
     static func freeRADIUS(_ endpoints: ServiceEndpoints, accounting: Bool = false) throws -> RADIUSServer {
@@ -58,8 +67,8 @@ struct RADIUSClientInteropTests {
                 ("WISPr-Bandwidth-Max-Down", "30000000"), ("WISPr-Bandwidth-Max-Up", "8000000"),
             ])
             let attachment = try await ServicesAttachment.attach(try await network.namespace("nas"), in: network, endpoints: endpoints)
-            let client = try await Self.client(in: attachment, servers: [try Self.freeRADIUS(endpoints)])
-            defer { client.shutdown() }
+            let metrics = TestMetrics()
+            let client = try await Self.client(in: attachment, network: network, servers: [try Self.freeRADIUS(endpoints)], metrics: metrics)
             let nasAttributes: [RADIUSAttribute] = [
                 .ipv4Address(.nasIPAddress, attachment.address),
                 .string(.nasIdentifier, "radiuskit-interop"),
@@ -75,7 +84,10 @@ struct RADIUSClientInteropTests {
 
             let reject = try await client.authenticate(userName: user, password: password + "x", attributes: nasAttributes)
             #expect(reject.code == .accessReject)
-            #expect(client.statistics.repliesDiscarded == 0)
+            #expect(metrics.counterTotal(label: "aether_radius_client_replies_discarded_total") == 0)
+            #expect(metrics.counterTotal(label: "aether_radius_client_requests_total", dimensions: [("client", "interop"), ("code", "Access-Request")]) == 2)
+            #expect(metrics.counterTotal(label: "aether_radius_client_responses_total", dimensions: [("client", "interop"), ("code", "Access-Accept")]) == 1)
+            #expect(metrics.counterTotal(label: "aether_radius_client_responses_total", dimensions: [("client", "interop"), ("code", "Access-Reject")]) == 1)
         }
     }
 
@@ -84,8 +96,7 @@ struct RADIUSClientInteropTests {
         try await withTestNetwork { network in
             let (user, _) = try RADIUSUsers.add(to: network, endpoints: endpoints)
             let attachment = try await ServicesAttachment.attach(try await network.namespace("nas"), in: network, endpoints: endpoints)
-            let client = try await Self.client(in: attachment, servers: [try Self.freeRADIUS(endpoints, accounting: true)])
-            defer { client.shutdown() }
+            let client = try await Self.client(in: attachment, network: network, servers: [try Self.freeRADIUS(endpoints, accounting: true)])
             let session = "rk-\(UInt64.random(in: 0...UInt64.max))"
             let nas: [RADIUSAttribute] = [
                 .ipv4Address(.nasIPAddress, attachment.address),
@@ -145,11 +156,11 @@ struct RADIUSClientInteropTests {
             let configuration = RADIUSClient.Configuration(
                 timeout: .milliseconds(300), maximumTimeout: .seconds(1), attemptsPerServer: 2,
                 statusServerInterval: .milliseconds(200))
+            let metrics = TestMetrics()
             let client = try await Self.client(
-                in: attachment,
+                in: attachment, network: network,
                 servers: [RADIUSServer(name: "\(primaryAttachment.address):1812", secret: secret), try Self.freeRADIUS(endpoints)],
-                configuration: configuration)
-            defer { client.shutdown() }
+                configuration: configuration, metrics: metrics)
 
             // The client itself bounds the request by the configured waits (2 × (300 + 600) ms):
             // past them it throws requestTimedOut instead of returning a reply.
@@ -169,8 +180,12 @@ struct RADIUSClientInteropTests {
             #expect(client.preferredServer == 0)
             let back = try await client.authenticate(userName: user, password: password)
             #expect(back.firstValue(ofType: .replyMessage) == Array("primary".utf8))
-            #expect(client.statistics.serversMarkedDead == 1)
-            #expect(client.statistics.serversRevived == 1)
+            let primary = "\(primaryAttachment.address):1812"
+            #expect(metrics.counterTotal(label: "aether_radius_client_server_state_changes_total",
+                                         dimensions: [("client", "interop"), ("server", primary), ("state", "down")]) == 1)
+            #expect(metrics.counterTotal(label: "aether_radius_client_server_state_changes_total",
+                                         dimensions: [("client", "interop"), ("server", primary), ("state", "up")]) == 1)
+            #expect(try metrics.expectGauge("aether_radius_client_server_alive", [("client", "interop"), ("server", primary)]).lastValue == 1)
         }
     }
 }

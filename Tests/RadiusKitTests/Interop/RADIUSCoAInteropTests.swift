@@ -1,6 +1,7 @@
 import AetherTestSupport
 import Foundation
 import LabKit
+import MetricsTestKit
 import RadiusKit
 import Synchronization
 import Testing
@@ -22,6 +23,8 @@ struct RADIUSCoAInteropTests {
 
     struct Lab {
         let server: RADIUSDynamicAuthorizationServer
+        let metrics: TestMetrics
+        let network: TestNetwork
         let handler: SessionHandler
         let serverAddress: String
         let dac: ServicesAttachment
@@ -50,12 +53,14 @@ struct RADIUSCoAInteropTests {
             let handler = SessionHandler()
             let clients = [RADIUSDynamicAuthorizationClient(
                 name: "dac", range: RADIUSAddressRange(dac.address), secret: try RADIUSSecret(secret))]
+            let metrics = TestMetrics()
             let server = try await bng.namespace.perform {
-                try RADIUSDynamicAuthorizationServer(address: "\(bng.address):3799", clients: clients, handler: handler)
+                try RADIUSDynamicAuthorizationServer(address: "\(bng.address):3799", clients: clients, handler: handler,
+                                                     metrics: RADIUSDynamicAuthorizationMetrics(server: "bng", factory: metrics))
             }
-            defer { server.shutdown() }
-            try await body(Lab(server: server, handler: handler, serverAddress: "\(bng.address)", dac: dac, rogue: rogue,
-                               secret: secret, directory: network.directory))
+            network.run(server)
+            try await body(Lab(server: server, metrics: metrics, network: network, handler: handler, serverAddress: "\(bng.address)",
+                               dac: dac, rogue: rogue, secret: secret, directory: network.directory))
         }
     }
 
@@ -88,10 +93,12 @@ struct RADIUSCoAInteropTests {
                                               timeout: "1", retries: "1")
             #expect(!stale.standardOutput.contains("Received"))
             #expect(lab.handler.calls.withLock { $0 }.isEmpty)
-            let discarded = lab.server.statistics.discarded
-            #expect(discarded[.badMessageAuthenticator, default: 0] >= 1)
-            #expect(discarded[.unknownSource, default: 0] >= 1)
-            #expect(discarded[.staleEventTimestamp, default: 0] >= 1)
+            func discarded(_ reason: RADIUSError.Code) -> Int64 {
+                lab.metrics.counterTotal(label: "aether_radius_dae_discarded_total", dimensions: [("server", "bng"), ("reason", reason.rawValue)])
+            }
+            #expect(discarded(.badMessageAuthenticator) >= 1)
+            #expect(discarded(.unknownSource) >= 1)
+            #expect(discarded(.staleEventTimestamp) >= 1)
         }
     }
 
@@ -112,9 +119,9 @@ struct RADIUSCoAInteropTests {
             let output = try await lab.radclient("disconnect", ["Acct-Session-Id = \"known-session\""], timeout: "1")
             #expect(output.standardOutput.contains("Received Disconnect-ACK"), "\(output.standardOutput)\(output.standardError)")
             #expect(lab.handler.calls.withLock { $0.count } == 1)
-            let statistics = lab.server.statistics
-            #expect(statistics.responsesReplayed == 1)
-            #expect(statistics.requestsDispatched == 1)
+            #expect(lab.metrics.counterTotal(label: "aether_radius_dae_replayed_total") == 1)
+            #expect(lab.metrics.counterTotal(label: "aether_radius_dae_requests_total",
+                                             dimensions: [("server", "bng"), ("code", "Disconnect-Request")]) == 1)
         }
     }
 
@@ -125,7 +132,7 @@ struct RADIUSCoAInteropTests {
                 try RADIUSClient(servers: [RADIUSServer(name: "\(lab.serverAddress):3799", secret: secret)],
                                  configuration: .init(timeout: .seconds(1)))
             }
-            defer { client.shutdown() }
+            lab.network.run(client)
             let stamp = RADIUSAttribute.date(.eventTimestamp, secondsSince1970: UInt32(Self.now))
             #expect(try await client.disconnect([.string(.acctSessionID, "known-session"), stamp]).code == .disconnectACK)
             let nak = try await client.disconnect([.string(.acctSessionID, "other"), stamp])

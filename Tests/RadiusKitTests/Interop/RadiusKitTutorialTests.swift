@@ -76,13 +76,13 @@ struct RadiusKitTutorialTests {
             let radius = endpoints.radius
 
             let auth = try await nas.namespace.perform { try makeClient(server: "\(radius.address):\(radius.authenticationPort)", secret: secret) }
-            defer { auth.shutdown() }
+            network.run(auth)
             let rates = try await authenticate(auth, user: user, password: password)
             #expect(rates == RADIUSRateLimits(downloadKbps: 50000, uploadKbps: 10000))
             #expect(try await authenticate(auth, user: user, password: "wrong") == nil)
 
             let acct = try await nas.namespace.perform { try makeClient(server: "\(radius.address):\(radius.accountingPort)", secret: secret) }
-            defer { acct.shutdown() }
+            network.run(acct)
             let session = "tutorial-\(user)"
             try await accountSession(acct, user: user, session: session, nas: nas.address)
             let row = try PostgresConnection(endpoints.postgres.radius).query(
@@ -94,9 +94,9 @@ struct RadiusKitTutorialTests {
             let server = try await nas.namespace.perform {
                 try startCoAServer(address: "\(nas.address):3799", allowed: "\(oss.address)/32", secret: coaSecret)
             }
-            defer { server.shutdown() }
+            network.run(server)
             let dac = try await oss.namespace.perform { try makeClient(server: "\(nas.address):3799", secret: coaSecret) }
-            defer { dac.shutdown() }
+            network.run(dac)
             let newRates = try RADIUSRateLimits(downloadKbps: 20000, uploadKbps: 5000).aetherAttributes()
             #expect(try await dac.changeAuthorization([.string(.acctSessionID, "session-1")] + newRates).code == .coaACK)
             #expect(try await dac.changeAuthorization([.string(.acctSessionID, "session-1")]).code == .coaNAK)

@@ -13,6 +13,8 @@ final class TestRADIUSResponder: Sendable {
         case statusServerOnly
         /// Answer Status-Server and Access-Request (Access-Accept with Reply-Message `marker`).
         case acceptAll(marker: String)
+        /// Answer Access-Request with an Access-Accept signed with another secret (a forgery).
+        case acceptSignedWrongly
     }
 
     private struct State {
@@ -23,6 +25,8 @@ final class TestRADIUSResponder: Sendable {
 
     private let descriptor: Int32
     private let secret: RADIUSSecret
+    /// The bound port (the real one when 0 was asked for).
+    let port: UInt16
     private let state = Mutex(State())
 
     /// Binds `address:port`; call from a thread inside the namespace (`namespace.perform`).
@@ -40,7 +44,13 @@ final class TestRADIUSResponder: Sendable {
             close(fd)
             throw RADIUSError(.systemCallFailed, "bind \(address):\(port): errno \(errno)")
         }
+        var actual = sockaddr_in()
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &actual) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
         descriptor = fd
+        self.port = UInt16(bigEndian: actual.sin_port)
         self.secret = secret
         let thread = Thread { [self] in serve() }
         thread.start()
@@ -79,10 +89,14 @@ final class TestRADIUSResponder: Sendable {
                 reply = RADIUSPacket(code: .accessAccept, identifier: request.identifier)
             case let (.acceptAll(marker), .accessRequest):
                 reply = RADIUSPacket(code: .accessAccept, identifier: request.identifier, attributes: [.string(.replyMessage, marker)])
+            case (.acceptSignedWrongly, .accessRequest):
+                reply = RADIUSPacket(code: .accessAccept, identifier: request.identifier)
             default:
                 reply = nil
             }
-            guard let reply, let bytes = try? reply.encodedResponse(toRequestAuthenticator: request.authenticator, secret: secret) else {
+            var signing = secret
+            if case .acceptSignedWrongly = mode, let wrong = try? RADIUSSecret("not-the-shared-secret") { signing = wrong }
+            guard let reply, let bytes = try? reply.encodedResponse(toRequestAuthenticator: request.authenticator, secret: signing) else {
                 continue
             }
             _ = bytes.withUnsafeBytes { raw in
