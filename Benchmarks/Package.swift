@@ -17,6 +17,7 @@ let package = Package(
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "DHCPKit", package: "Aether"),
+                .product(name: "NetworkTypes", package: "Aether"),
             ],
             path: "DHCPKitBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
@@ -27,6 +28,7 @@ let package = Package(
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "EventSourcing", package: "Aether"),
                 .product(name: "LabKit", package: "Aether"),
+                .product(name: "NetworkTypes", package: "Aether"),
             ],
             path: "EventSourcingBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
@@ -38,6 +40,8 @@ let package = Package(
                 .product(name: "RadiusKit", package: "Aether"),
                 .product(name: "LabKit", package: "Aether"),
                 .product(name: "EventSourcing", package: "Aether"),
+                .product(name: "NetworkTypes", package: "Aether"),
+                .product(name: "ServiceSupport", package: "Aether"),
             ],
             path: "RadiusKitBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]

@@ -10,7 +10,8 @@ let package = Package(
     targets: [
         .executableTarget(name: "DHCPMessageFuzz", dependencies: [.product(name: "DHCPKit", package: "Aether")],
                           path: "DHCPMessageFuzz"),
-        .executableTarget(name: "DHCPFrameFuzz", dependencies: [.product(name: "DHCPKit", package: "Aether")],
+        .executableTarget(name: "DHCPFrameFuzz", dependencies: [.product(name: "DHCPKit", package: "Aether"),
+                                                                .product(name: "NetworkTypes", package: "Aether")],
                           path: "DHCPFrameFuzz"),
         .executableTarget(name: "RADIUSPacketFuzz", dependencies: [.product(name: "RadiusKit", package: "Aether")],
                           path: "RADIUSPacketFuzz"),

@@ -20,7 +20,7 @@ let benchmarks: @Sendable () -> Void = {
     var node = AccessNodeRelayAgent(configuration: .init(remoteID: "an-01", circuitIDs: ["p1": "an-01/1/1"]))
     let discover = (try? DHCPFrame(parsing: clientFrame).message()) ?? DHCPMessage(op: .bootRequest)
     var relayedDiscover = discover
-    if case .forwardToUplink(let stamped)? = node.handle(.fromClient(discover, port: "p1")).first {
+    if case .forwardToUplink(let stamped)? = node.handle(.fromClient(discover, port: "p1"), now: .now).first {
         relayedDiscover = stamped
     }
     let relayedBytes = relayedDiscover.encoded()
@@ -39,9 +39,10 @@ let benchmarks: @Sendable () -> Void = {
 
     Benchmark("Access-node relay frame in -> frame out (parse, stamp Option 82, rebuild, checksums)") { benchmark in
         var agent = AccessNodeRelayAgent(configuration: .init(remoteID: "an-01", circuitIDs: ["p1": "an-01/1/1"]))
+        let now = ContinuousClock.now
         for _ in benchmark.scaledIterations {
             guard let frame = try? DHCPFrame(parsing: clientFrame), let message = try? frame.message(),
-                  case .forwardToUplink(let stamped)? = agent.handle(.fromClient(message, port: "p1")).first,
+                  case .forwardToUplink(let stamped)? = agent.handle(.fromClient(message, port: "p1"), now: now).first,
                   let out = try? DHCPFrame(message: stamped, ethernet: frame.ethernet, ipv4: frame.ipv4, udp: frame.udp)
             else { fatalError("relay path failed on a known-good frame") }
             blackHole(out.encoded())
@@ -51,13 +52,14 @@ let benchmarks: @Sendable () -> Void = {
     Benchmark("Gateway relay request path (parse frame, giaddr + relay-id + server-id-override, encode)") { benchmark in
         var gateway = GatewayRelayAgent(configuration: .init(
             relayAddress: IPv4Address(100, 64, 0, 1), servers: [IPv4Address(198, 18, 0, 1)],
-            interfaces: ["dn0": .trusted], relayID: "bng-01", serverIdentifierOverride: IPv4Address(100, 64, 0, 1)))
+            interfaces: ["dn0": .trusted], relayID: "bng-01"))
+        let now = ContinuousClock.now
         let stampedFrame = (try? DHCPFrame(parsing: clientFrame)).flatMap { frame in
             try? DHCPFrame(message: relayedDiscover, ethernet: frame.ethernet, ipv4: frame.ipv4, udp: frame.udp)
         }?.encoded() ?? []
         for _ in benchmark.scaledIterations {
             guard let message = try? DHCPFrame(parsing: stampedFrame).message() else { fatalError("bad frame") }
-            for action in gateway.handle(.fromClient(message, interface: "dn0")) {
+            for action in gateway.handle(.fromClient(message, interface: "dn0"), now: now) {
                 if case .forwardToServers(let relayed, _) = action { blackHole(relayed.encoded()) }
             }
         }

@@ -2,6 +2,7 @@ import Benchmark
 import EventSourcing
 import Foundation
 import LabKit
+import NetworkTypes
 
 // Needs the test-profile services (PostgreSQL, Redis) running; from the repository root:
 //   swift build && .build/debug/aether-lab services run --profile test --purge -- \
@@ -91,8 +92,9 @@ final class Bench: @unchecked Sendable {
 
     static func event(source: EventSource, seq: UInt64) -> EventEnvelope {
         let ts = EventTimestamp(microsecondsSinceEpoch: 1_764_000_000_000_000 + Int64(seq))
-        let line = SessionLine(sessionID: UUID(), nasIP: "198.18.0.1", remoteID: "an-01", circuitID: "eth\(seq % 48)",
-                               macAddress: "02:00:00:00:00:01", ipAddress: "100.64.1.2", username: "bng-bench/an-01/eth1")
+        let line = SessionLine(sessionID: UUID(), nasIP: IPv4Address(198, 18, 0, 1), remoteID: "an-01", circuitID: "eth\(seq % 48)",
+                               macAddress: MACAddress(0x02, 0, 0, 0, 0, 0x01), ipAddress: IPv4Address(100, 64, 1, 2),
+                               username: "bng-bench/an-01/eth1")
         return EventEnvelope(source: source, seq: seq, timestamp: ts, payload: .sessionUpdate(
             SessionUpdatePayload(line: line, counters: SessionCounters(bytesUp: seq * 100, bytesDown: seq * 1000, packetsUp: seq, packetsDown: seq))))
     }

@@ -3,6 +3,7 @@ import EventSourcing
 import Foundation
 import LabKit
 import RadiusKit
+import ServiceSupport
 
 /// RADIUSClient and `radclient -p 256` sending the same Access-Requests to the harness's
 /// FreeRADIUS (PostgreSQL sql module) from its namespace over loopback, one after the other in
@@ -41,9 +42,8 @@ enum ThroughputComparison {
             try RADIUSClient(servers: [RADIUSServer(name: server, secret: secret)],
                              configuration: .init(timeout: .seconds(3), attemptsPerServer: 3, sourcePorts: 1))
         }
-        defer { client.shutdown() }
         let ourStart = ContinuousClock.now
-        let accepted = try await withThrowingTaskGroup(of: Bool.self) { group in
+        let accepted = try await withRunningService(client) { try await withThrowingTaskGroup(of: Bool.self) { group in
             var next = 0
             var accepted = 0
             func add() {
@@ -60,7 +60,7 @@ enum ThroughputComparison {
                 add()
             }
             return accepted
-        }
+        } }
         let ourSeconds = seconds(ourStart.duration(to: .now))
         guard accepted == requests else {
             throw LabKitError(.commandFailed, "RADIUSClient got \(accepted) of \(requests) accepts")
