@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "EventSourcing", targets: ["EventSourcing"]),
         .library(name: "NetlinkShaping", targets: ["NetlinkShaping"]),
         .library(name: "KeaControl", targets: ["KeaControl"]),
+        .library(name: "BNGKit", targets: ["BNGKit"]),
         .library(name: "LabKit", targets: ["LabKit"]),
         .library(name: "AetherDaemon", targets: ["AetherDaemon"]),
         .executable(name: "aether-lab", targets: ["aether-lab"]),
@@ -91,6 +92,17 @@ let package = Package(
         .target(
             name: "KeaControl",
             dependencies: ["NetworkTypes", "DHCPKit", "ServiceSupport"]
+        ),
+        // The BNG: session engine, durable store, data plane, RADIUS and relay composed.
+        .target(
+            name: "BNGKit",
+            dependencies: [
+                "NetworkTypes", "ServiceSupport", "DHCPKit", "RadiusKit", "NetlinkShaping", "EventSourcing", "KeaControl",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
         ),
         .target(
             name: "LabKit",
@@ -204,6 +216,13 @@ let package = Package(
             name: "IntegrationTests",
             dependencies: [
                 "DHCPKit", "NetlinkShaping", "EventSourcing", "LabKit", "NetworkTypes", "AetherTestSupport",
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+            ]
+        ),
+        .testTarget(
+            name: "BNGKitTests",
+            dependencies: [
+                "BNGKit", "DHCPKit", "RadiusKit", "EventSourcing", "KeaControl", "NetworkTypes", "AetherTestSupport",
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
             ]
         ),

@@ -16,6 +16,7 @@ extension GatewayRelayAgent {
         if existing != nil, trust == .untrusted, message.giaddr.isUnspecified {
             return [.drop(.untrustedOption82)]
         }
+        if let reason = admit(message, information: existing, now: now) { return [.drop(reason)] }
         var relayed = message
         relayed.hops += 1
         // RFC 1542 §4.1.1: giaddr is set only by the first relay; only then do replies come to
@@ -79,6 +80,38 @@ extension GatewayRelayAgent {
             .observe(DHCPRelayObservation(message: message, information: information, interface: interface)),
             .forwardToClient(reply, interface: interface, delivery: delivery(for: message, mac: mac), gateway: gateway),
         ]
+    }
+
+    /// Per-circuit limits: at most ``Configuration/maximumClientsPerCircuit`` MACs, at most
+    /// ``Configuration/circuitRequestRate`` requests. Requests without a circuit-id are not limited
+    /// here. A RELEASE frees the client's place at once.
+    mutating func admit(_ message: DHCPMessage, information: RelayAgentInformation?, now: ContinuousClock.Instant) -> RelayDropReason? {
+        guard configuration.maximumClientsPerCircuit != nil || configuration.circuitRequestRate != nil,
+              let circuit = information?.circuitID, let mac = message.clientMACAddress else { return nil }
+        let key = CircuitKey(remoteID: information?.remoteID?.bytes ?? [], circuitID: circuit.bytes)
+        let rate = configuration.circuitRequestRate
+        var state = circuits.value(for: key, now: now) ?? CircuitState(
+            clients: LearnedTable(capacity: max(1, configuration.maximumClientsPerCircuit ?? 1) + 1, lifetime: configuration.learnedClientLifetime),
+            tokens: Double(rate?.burst ?? 1), refilledAt: now)
+        defer { circuits.learn(key, state, now: now) }
+        if let rate {
+            let elapsed = now - state.refilledAt
+            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            state.tokens = min(Double(rate.burst), state.tokens + seconds * rate.perSecond)
+            state.refilledAt = now
+            guard state.tokens >= 1 else { return .rateLimited }
+            state.tokens -= 1
+        }
+        if message.messageType == .release {
+            state.clients.forget(mac)
+            return nil
+        }
+        if let limit = configuration.maximumClientsPerCircuit, state.clients.value(for: mac, now: now) == nil,
+           state.clients.liveCount(now: now) >= limit {
+            return .tooManyClients
+        }
+        state.clients.learn(mac, true, now: now)
+        return nil
     }
 
     /// The gateway of the access node named by the request's remote-id, else the default.

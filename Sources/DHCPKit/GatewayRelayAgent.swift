@@ -64,6 +64,13 @@ public struct GatewayRelayAgent: Sendable {
         /// How long a learned client is remembered after its last request (default 1 hour:
         /// longer than any renewal interval a lab uses, short enough to forget departed MACs).
         public var learnedClientLifetime: Duration
+        /// Most client MACs one circuit (Option 82 remote-id + circuit-id) may have within
+        /// ``learnedClientLifetime``; requests from more are dropped (`tooManyClients`). `nil`:
+        /// no limit.
+        public var maximumClientsPerCircuit: Int?
+        /// Requests one circuit may send: a token bucket of `burst` refilled at `perSecond`;
+        /// beyond it requests are dropped (`rateLimited`). `nil`: no limit.
+        public var circuitRequestRate: RequestRate?
 
         /// Creates a configuration.
         public init(
@@ -72,7 +79,8 @@ public struct GatewayRelayAgent: Sendable {
             maximumHops: UInt8 = 16, relayID: RelayAgentIdentifier? = nil, proxyServerIdentifier: Bool = true,
             linkSelection: IPv4Address? = nil, subOptionPolicy: SubOptionPolicy = .replace,
             maximumMessageLength: Int = 1500, maximumLearnedClients: Int = 65_536,
-            learnedClientLifetime: Duration = .seconds(3600)
+            learnedClientLifetime: Duration = .seconds(3600), maximumClientsPerCircuit: Int? = nil,
+            circuitRequestRate: RequestRate? = nil
         ) {
             self.relayAddress = relayAddress
             self.accessNodeGateways = accessNodeGateways
@@ -86,12 +94,41 @@ public struct GatewayRelayAgent: Sendable {
             self.maximumMessageLength = maximumMessageLength
             self.maximumLearnedClients = maximumLearnedClients
             self.learnedClientLifetime = learnedClientLifetime
+            self.maximumClientsPerCircuit = maximumClientsPerCircuit
+            self.circuitRequestRate = circuitRequestRate
         }
 
         /// Every address this relay uses as a gateway.
         public var gatewayAddresses: Set<IPv4Address> {
             Set(accessNodeGateways.values).union([relayAddress])
         }
+    }
+
+    /// A request rate limit: a token bucket.
+    public struct RequestRate: Hashable, Sendable, Codable {
+        /// Tokens added per second.
+        public var perSecond: Double
+        /// Bucket size: requests allowed back to back.
+        public var burst: Int
+
+        /// A limit of `perSecond` with bursts of `burst`.
+        public init(perSecond: Double, burst: Int) {
+            self.perSecond = max(0, perSecond)
+            self.burst = max(1, burst)
+        }
+    }
+
+    /// One circuit's admission state.
+    struct CircuitState: Sendable {
+        var clients: LearnedTable<MACAddress, Bool>
+        var tokens: Double
+        var refilledAt: ContinuousClock.Instant
+    }
+
+    /// A circuit: the access node's remote-id and the port's circuit-id.
+    struct CircuitKey: Hashable, Sendable {
+        var remoteID: [UInt8]
+        var circuitID: [UInt8]
     }
 
     /// How a reply reaches the client (RFC 2131 §4.1).
@@ -126,6 +163,8 @@ public struct GatewayRelayAgent: Sendable {
     public let configuration: Configuration
     /// Interface of each client MAC seen in a request.
     public internal(set) var learnedInterfaces: LearnedTable<MACAddress, String>
+    /// Admission state of circuits that sent requests (bounded like the learned clients).
+    var circuits: LearnedTable<CircuitKey, CircuitState>
     let servers: Set<IPv4Address>
     let gateways: Set<IPv4Address>
 
@@ -134,6 +173,7 @@ public struct GatewayRelayAgent: Sendable {
         self.configuration = configuration
         learnedInterfaces = LearnedTable(capacity: configuration.maximumLearnedClients,
                                          lifetime: configuration.learnedClientLifetime)
+        circuits = LearnedTable(capacity: configuration.maximumLearnedClients, lifetime: configuration.learnedClientLifetime)
         servers = Set(configuration.servers)
         gateways = configuration.gatewayAddresses
     }

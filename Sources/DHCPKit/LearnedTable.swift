@@ -9,7 +9,7 @@
 /// - ``seed(_:now:)`` loads entries known from elsewhere (a BNG's session store after a restart).
 ///
 /// Pure value type: time comes in with every call.
-public struct LearnedTable<Key: Hashable & Sendable, Value: Hashable & Sendable>: Sendable {
+public struct LearnedTable<Key: Hashable & Sendable, Value: Sendable>: Sendable {
     private struct Entry: Sendable {
         var value: Value
         var learnedAt: ContinuousClock.Instant
@@ -56,6 +56,11 @@ public struct LearnedTable<Key: Hashable & Sendable, Value: Hashable & Sendable>
         order.append((key, nextStamp))
         compactOrderIfSparse()
         return evicted
+    }
+
+    /// The live entries at `now`.
+    public func liveCount(now: ContinuousClock.Instant) -> Int {
+        entries.values.count { now - $0.learnedAt < lifetime }
     }
 
     /// Forgets `key`.

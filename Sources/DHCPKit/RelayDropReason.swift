@@ -26,4 +26,8 @@ public enum RelayDropReason: String, Hashable, Sendable, Codable, CaseIterable {
     /// The frame or message could not be decoded (the code is in
     /// `aether_dhcp_relay_malformed_total`).
     case malformed
+    /// A new client MAC on a circuit that already has the most clients allowed.
+    case tooManyClients
+    /// The circuit sent requests faster than its allowed rate.
+    case rateLimited
 }

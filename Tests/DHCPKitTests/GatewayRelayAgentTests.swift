@@ -323,3 +323,49 @@ import NetworkTypes
         #expect(table.value(for: 0, now: testClock) == nil)
     }
 }
+
+@Suite struct GatewayRelayCircuitLimitTests {
+    static let kea = IPv4Address(10, 0, 0, 2)
+
+    func relay(clients: Int? = nil, rate: GatewayRelayAgent.RequestRate? = nil) -> GatewayRelayAgent {
+        GatewayRelayAgent(configuration: .init(relayAddress: IPv4Address(100, 64, 0, 1), servers: [Self.kea], interfaces: ["agg0": .trusted],
+                                               learnedClientLifetime: .seconds(60), maximumClientsPerCircuit: clients,
+                                               circuitRequestRate: rate))
+    }
+
+    func request(mac: UInt8, circuit: String = "an-01/1", type: DHCPMessageType = .discover) throws -> DHCPMessage {
+        var message = try sampleDiscover()
+        message.setClientMACAddress(MACAddress(2, 0, 0, 0, 0, mac))
+        message.messageType = type
+        try message.insertRelayAgentInformation(RelayAgentInformation(circuitID: RelayAgentIdentifier(text: circuit), remoteID: "an-01"))
+        return message
+    }
+
+    func forwarded(_ actions: [GatewayRelayAgent.Action]) -> Bool {
+        actions.contains { if case .forwardToServers = $0 { true } else { false } }
+    }
+
+    @Test func aCircuitKeepsAtMostItsClientsAndAReleaseFreesAPlace() throws {
+        var relay = relay(clients: 2)
+        #expect(forwarded(relay.handle(.fromClient(try request(mac: 1), interface: "agg0"), now: testClock)))
+        #expect(forwarded(relay.handle(.fromClient(try request(mac: 2), interface: "agg0"), now: testClock)))
+        #expect(relay.handle(.fromClient(try request(mac: 3), interface: "agg0"), now: testClock) == [.drop(.tooManyClients)])
+        // Known clients go on; another circuit is not affected.
+        #expect(forwarded(relay.handle(.fromClient(try request(mac: 1), interface: "agg0"), now: testClock)))
+        #expect(forwarded(relay.handle(.fromClient(try request(mac: 3, circuit: "an-01/2"), interface: "agg0"), now: testClock)))
+        #expect(forwarded(relay.handle(.fromClient(try request(mac: 2, type: .release), interface: "agg0"), now: testClock)))
+        #expect(forwarded(relay.handle(.fromClient(try request(mac: 3), interface: "agg0"), now: testClock)))
+        // Places also free up when clients age out.
+        #expect(forwarded(relay.handle(.fromClient(try request(mac: 4), interface: "agg0"), now: testClock + .seconds(61))))
+    }
+
+    @Test func aCircuitIsLimitedToItsRateWithBursts() throws {
+        var relay = relay(rate: .init(perSecond: 2, burst: 3))
+        let outcomes = try (0..<5).map { _ in forwarded(relay.handle(.fromClient(try request(mac: 1), interface: "agg0"), now: testClock)) }
+        #expect(outcomes == [true, true, true, false, false])
+        #expect(relay.handle(.fromClient(try request(mac: 1), interface: "agg0"), now: testClock) == [.drop(.rateLimited)])
+        // Half a second refills one token.
+        #expect(forwarded(relay.handle(.fromClient(try request(mac: 1), interface: "agg0"), now: testClock + .milliseconds(500))))
+        #expect(!forwarded(relay.handle(.fromClient(try request(mac: 1), interface: "agg0"), now: testClock + .milliseconds(500))))
+    }
+}

@@ -1,0 +1,49 @@
+import RadiusKit
+
+/// What RADIUS decided for a session (Access-Accept or CoA-Request): shaping rates and the
+/// session parameters of RFC 2865/2869.
+public struct SessionPolicy: Hashable, Sendable, Codable {
+    /// Rates (vendor 43242, WISPr, or the profile Filter-Id names); empty: unshaped.
+    public var rates: RADIUSRateLimits
+    /// Session-Timeout (RFC 2865 §5.27), seconds: the session ends this long after it started.
+    public var sessionTimeout: UInt32?
+    /// Idle-Timeout (RFC 2865 §5.28), seconds; replaces the configured idle timeout.
+    public var idleTimeout: UInt32?
+    /// Acct-Interim-Interval (RFC 2869 §5.16), seconds; replaces the configured interval.
+    public var interimInterval: UInt32?
+    /// Class (RFC 2865 §5.25), echoed in every accounting request.
+    public var classes: [[UInt8]]
+    /// Filter-Id (RFC 2865 §5.11), when the server named a profile.
+    public var filterID: String?
+
+    /// A policy.
+    public init(rates: RADIUSRateLimits = RADIUSRateLimits(), sessionTimeout: UInt32? = nil, idleTimeout: UInt32? = nil,
+                interimInterval: UInt32? = nil, classes: [[UInt8]] = [], filterID: String? = nil) {
+        self.rates = rates
+        self.sessionTimeout = sessionTimeout
+        self.idleTimeout = idleTimeout
+        self.interimInterval = interimInterval
+        self.classes = classes
+        self.filterID = filterID
+    }
+
+    /// Reads an Access-Accept or CoA-Request. Rates come from the Aether vendor attributes or
+    /// WISPr; without either, a Filter-Id naming one of `profiles` gives them.
+    ///
+    /// - Throws: the attribute value errors of RadiusKit (a malformed rate or timeout).
+    public init(packet: RADIUSPacket, profiles: [String: RADIUSRateLimits]) throws(RADIUSError) {
+        self.init()
+        rates = try RADIUSRateLimits(packet: packet)
+        filterID = try packet.attributes(ofType: .filterID).first?.stringValue()
+        if rates.isEmpty, let filterID, let profile = profiles[filterID] { rates = profile }
+        sessionTimeout = try packet.attributes(ofType: .sessionTimeout).first?.integerValue()
+        idleTimeout = try packet.attributes(ofType: .idleTimeout).first?.integerValue()
+        interimInterval = try packet.attributes(ofType: .acctInterimInterval).first?.integerValue()
+        classes = packet.attributes(ofType: .class).map(\.value)
+    }
+
+    /// Whether a CoA carried anything to change.
+    public var changesSomething: Bool {
+        !rates.isEmpty || sessionTimeout != nil || idleTimeout != nil || interimInterval != nil || filterID != nil
+    }
+}
