@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "AetherDaemon", targets: ["AetherDaemon"]),
         .executable(name: "aether-lab", targets: ["aether-lab"]),
         .executable(name: "aether-relay", targets: ["aether-relay"]),
+        .executable(name: "aether-bng", targets: ["aether-bng"]),
         .executable(name: "aether-dhcp", targets: ["aether-dhcp"]),
         .executable(name: "aether-radius", targets: ["aether-radius"]),
     ],
@@ -30,6 +31,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // C libraries, found by pkg-config (see each folder's shim.h).
@@ -99,6 +101,7 @@ let package = Package(
             dependencies: [
                 "NetworkTypes", "ServiceSupport", "DHCPKit", "RadiusKit", "NetlinkShaping", "EventSourcing", "KeaControl",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -144,6 +147,16 @@ let package = Package(
             path: "Sources/Executables/aether-radius"
         ),
 
+        .executableTarget(
+            name: "aether-bng",
+            dependencies: [
+                "BNGKit", "AetherDaemon",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Sources/Executables/aether-bng"
+        ),
         .executableTarget(
             name: "aether-relay",
             dependencies: [

@@ -21,7 +21,8 @@ public struct RouterUpdatePayload: Hashable, Sendable, Codable {
 
 /// `BNG_HEALTH_UPDATE`: CPU and memory of the BNG process (cgroup or /proc figures).
 public struct BNGHealthUpdatePayload: Hashable, Sendable, Codable {
-    /// CPU use over the last interval, percent of one core times cores (0…100 × cores).
+    /// CPU use over the last interval as a share of the whole machine: CPU seconds ÷ (interval ×
+    /// cores) × 100, so 0…100 whatever the core count.
     public var cpuPercent: Double
     /// Resident memory in bytes.
     public var memoryUsedBytes: UInt64
