@@ -23,13 +23,19 @@ public struct ShaperConfiguration: Hashable, Sendable {
     public var filterPriority: UInt16
     /// Id of the u32 hash table that holds the per-address filters (`2:`), 256 buckets by last octet.
     public var hashTable: UInt16
-    /// Minors given to subscriber classes (default 3…0xffff: 65,533 subscribers per qdisc).
+    /// Minors given to subscriber classes in each qdisc that holds them (default 3…0xffff:
+    /// 65,533 subscribers per qdisc — per interface in `.singleQdisc`, per shard in `.sharded`).
     public var classIDs: ClosedRange<UInt16>
+    /// How subscriber classes are arranged (default `.sharded`: flat install cost per subscriber).
+    public var layout: ShaperLayout
+    /// Major of shard 0's qdisc in the sharded layout; shards use this and the next 255 majors
+    /// (default `0x100`: `100:`…`1ff:`), and the same numbers as minors of their classes under `1:`.
+    public var firstShardMajor: UInt16
 
     /// Creates a configuration; only the interfaces are required.
     public init(subscriberInterface: String, upload: Upload, qdiscMajor: UInt16 = 1, totalRate: UInt64 = 10_000_000_000,
                 defaultRate: UInt64 = 100_000_000, filterPriority: UInt16 = 10, hashTable: UInt16 = 2,
-                classIDs: ClosedRange<UInt16> = 3...0xFFFF) {
+                classIDs: ClosedRange<UInt16> = 3...0xFFFF, layout: ShaperLayout = .sharded, firstShardMajor: UInt16 = 0x100) {
         self.subscriberInterface = subscriberInterface
         self.upload = upload
         self.qdiscMajor = qdiscMajor
@@ -38,6 +44,8 @@ public struct ShaperConfiguration: Hashable, Sendable {
         self.filterPriority = filterPriority
         self.hashTable = hashTable
         self.classIDs = classIDs
+        self.layout = layout
+        self.firstShardMajor = firstShardMajor
     }
 
     /// The root HTB qdisc handle (`1:`).
@@ -60,8 +68,20 @@ public struct ShaperConfiguration: Hashable, Sendable {
         guard totalRate >= defaultRate, defaultRate >= 8 else {
             throw NetlinkShapingError(.invalidArgument, "defaultRate (\(defaultRate)) must be 8 bit/s or more and at most totalRate (\(totalRate))")
         }
+        if layout == .sharded {
+            let last = Int(firstShardMajor) + Self.shardCount - 1
+            guard firstShardMajor > 2, last < 0xFFFF else {
+                throw NetlinkShapingError(.invalidArgument,
+                                          "firstShardMajor must be 0x3…0xfeff so that 256 shard majors fit below ffff: (got \(hex(firstShardMajor)))")
+            }
+            guard !(Int(firstShardMajor)...last).contains(Int(qdiscMajor)) else {
+                throw NetlinkShapingError(.invalidArgument, "qdiscMajor \(hex(qdiscMajor)) lies in the shard majors \(hex(firstShardMajor))…\(hex(UInt16(last))); move one of them")
+            }
+        }
         if case .interface(let name) = upload, name == subscriberInterface {
             throw NetlinkShapingError(.invalidArgument, "upload must be shaped on another interface than \(subscriberInterface)")
         }
     }
+
+    private func hex(_ value: UInt16) -> String { "0x" + String(value, radix: 16) }
 }
