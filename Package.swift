@@ -151,7 +151,10 @@ let package = Package(
         ),
         .testTarget(
             name: "NetlinkShapingTests",
-            dependencies: ["NetlinkShaping", "NetworkTypes", "AetherTestSupport", "CLinuxNet"]
+            dependencies: [
+                "NetlinkShaping", "NetworkTypes", "AetherTestSupport", "CLinuxNet",
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+            ]
         ),
         .testTarget(
             name: "LabKitTests",

@@ -1,6 +1,7 @@
 import AetherTestSupport
 import Foundation
 import LabKit
+import MetricsTestKit
 @testable import NetlinkShaping
 import Testing
 import NetworkTypes
@@ -163,13 +164,15 @@ struct ShaperTests {
             // 2,000 subscribers (about 8 per shard): 8,000 requests, about 800 KB, so several sendmsg batches.
             let subscribers = Self.addresses(2_000)
             let profiles = subscribers.enumerated().map { ($0.element, RateProfile.megabits(download: UInt64(10 + $0.offset % 5), upload: 5)) }
+            let metrics = TestMetrics()
             let before = try await namespace.perform { () -> [IPv4Address: ShapedSubscriber] in
-                let shaper = try Shaper(configuration: configuration, netlink: RoutingNetlink())
+                let shaper = try Shaper(configuration: configuration, netlink: RoutingNetlink(metricsFactory: metrics))
                 try shaper.start()
-                let sent = shaper.netlink.socket.datagramsSent
+                let datagrams = try metrics.expectCounter("aether_netlink_datagrams_sent_total", [("family", "route")])
+                let sent = datagrams.totalValue
                 try shaper.apply(profiles)
                 // 8,000 requests of ~100 bytes split at 128 KiB per sendmsg.
-                #expect(shaper.netlink.socket.datagramsSent - sent >= 6)
+                #expect(datagrams.totalValue - sent >= 6)
                 return shaper.subscribers
             }
             let snapshot = try await tcSnapshot(namespace, devices: ["sub0", "ifbsub0"], layout: layout)

@@ -1,6 +1,7 @@
 import CLinuxNet
 import NetworkTypes
 import Glibc
+import Metrics
 
 /// The kernel's connection-tracking table over ctnetlink (`NETLINK_NETFILTER`), without the
 /// `conntrack` tool: list entries and flush every flow of one subscriber address.
@@ -13,10 +14,14 @@ import Glibc
 public final class ConntrackTable: Sendable {
     /// The ctnetlink socket.
     public let socket: NetlinkSocket
+    /// `aether_netlink_conntrack_flushed_entries_total`: entries `flush(address:)` deleted.
+    private let flushedEntries: Counter
 
-    /// Opens a `NETLINK_NETFILTER` socket in the calling thread's network namespace.
-    public init() throws {
-        socket = try NetlinkSocket(protocol: NETLINK_NETFILTER)
+    /// Opens a `NETLINK_NETFILTER` socket in the calling thread's network namespace. Its metrics
+    /// (`aether_netlink_*{family="netfilter"}` and the flushed-entries counter) go to `metricsFactory`.
+    public init(metricsFactory: any MetricsFactory = MetricsSystem.factory) throws {
+        socket = try NetlinkSocket(protocol: NETLINK_NETFILTER, metricsFactory: metricsFactory)
+        flushedEntries = Counter(label: "aether_netlink_conntrack_flushed_entries_total", factory: metricsFactory)
     }
 
     static func messageType(_ command: Int) -> UInt16 { UInt16(NFNL_SUBSYS_CTNETLINK << 8) | UInt16(command) }
@@ -59,9 +64,12 @@ public final class ConntrackTable: Sendable {
             switch outcome {
             case .success: deleted += 1
             case .failure(let error) where error.code == .objectNotFound: continue
-            case .failure(let error): throw error
+            case .failure(let error):
+                flushedEntries.increment(by: Int64(deleted))
+                throw error
             }
         }
+        flushedEntries.increment(by: Int64(deleted))
         return deleted
     }
 }

@@ -109,6 +109,7 @@ extension Shaper {
             try netlink.socket.executeAll(requests)
             report.removedOrphans = requests.count
             report.kernelChanges += requests.count
+            metrics.removedOrphans.increment(by: Int64(requests.count))
         }
         report.adoptedSubscribers = table.count
     }

@@ -1,5 +1,6 @@
 import NetworkTypes
 import Foundation
+import Metrics
 
 /// One shaped subscriber: its address, its rates and the kernel objects that carry them.
 public struct ShapedSubscriber: Hashable, Sendable {
@@ -76,14 +77,20 @@ public final class Shaper: @unchecked Sendable {
     var downloadLink: NetworkLink?
     var uploadLink: NetworkLink?
     var handles: SubscriberHandleAllocator
-    var table: [IPv4Address: ShapedSubscriber] = [:]
+    var table: [IPv4Address: ShapedSubscriber] = [:] {
+        didSet { metrics.shapedSubscribers.record(table.count) }
+    }
+    let metrics: ShaperMetrics
 
-    /// Creates a shaper; nothing touches the kernel until `start()`.
-    public init(configuration: ShaperConfiguration, netlink: RoutingNetlink) throws {
+    /// Creates a shaper; nothing touches the kernel until `start()`. Its gauge of shaped
+    /// subscribers and its rollback and orphan counters (see `ShaperMetrics`) go to `metricsFactory`.
+    public init(configuration: ShaperConfiguration, netlink: RoutingNetlink, metricsFactory: any MetricsFactory = MetricsSystem.factory) throws {
         try configuration.validate()
         self.configuration = configuration
         self.netlink = netlink
         handles = SubscriberHandleAllocator(classIDs: configuration.classIDs, hashTable: configuration.hashTable)
+        metrics = ShaperMetrics(interface: configuration.subscriberInterface, factory: metricsFactory)
+        metrics.shapedSubscribers.record(0)
     }
 
     /// The subscribers shaped now, by address.
@@ -139,6 +146,7 @@ public final class Shaper: @unchecked Sendable {
             if !rollback.isEmpty { _ = try netlink.socket.perform(rollback) }
             if let firstError {
                 let failed = pending.count - pending.filter { table[$0.address] != nil }.count
+                metrics.rolledBack.increment(by: Int64(failed))
                 throw NetlinkShapingError(firstError.code, "\(failed) of \(pending.count) subscribers not shaped (rolled back): \(firstError.message)",
                                           errno: firstError.errno)
             }
