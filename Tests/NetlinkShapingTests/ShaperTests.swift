@@ -6,9 +6,10 @@ import MetricsTestKit
 import Testing
 import NetworkTypes
 
-/// The qdiscs that hold `layout`'s filters, as tc names them (`1:`, then `100:` … `1ff:`).
+/// The qdiscs that hold `layout`'s filters, as tc names them (`1:`, then the 256 shards `100:` …).
 func tcQdiscNames(_ layout: ShaperLayout) -> [String] {
-    let shards = layout == .sharded ? (0..<ShaperConfiguration.shardCount).map { String(0x100 + $0, radix: 16) + ":" } : []
+    let configuration = ShaperTests.configuration(layout)
+    let shards = layout == .sharded ? (0..<ShaperConfiguration.shardCount).map { configuration.shardQdisc(UInt8($0)).description } : []
     return ["1:"] + shards
 }
 
@@ -53,7 +54,7 @@ struct ShaperTests {
     static func isSubscriberClass(_ id: String) -> Bool {
         let parts = id.split(separator: ":").compactMap { UInt16($0, radix: 16) }
         guard parts.count == 2 else { return false }
-        return parts[1] > 2 && !(parts[0] == 1 && parts[1] >= 0x100 && parts[1] <= 0x1FF)
+        return parts[1] > 2 && !(parts[0] == 1 && configuration(.sharded).shard(ofMajor: parts[1]) != nil)
     }
 
     /// 100.64.0.4, .5, … (fourth octets 2…251, then the next third octet).
@@ -70,7 +71,7 @@ struct ShaperTests {
     static func classID(_ layout: ShaperLayout, index: Int, address: IPv4Address) -> String {
         switch layout {
         case .singleQdisc: "1:" + String(3 + index, radix: 16)
-        case .sharded: String(0x100 + Int(address.value & 0xFF), radix: 16) + ":3"
+        case .sharded: configuration(.sharded).shardQdisc(UInt8(address.value & 0xFF)).withMinor(3).description
         }
     }
 

@@ -13,7 +13,7 @@ struct ShardedLayoutTests {
                            netlink: RoutingNetlink())
         }
         #expect(overlapping?.code == .invalidArgument)
-        #expect(overlapping?.message.contains("qdiscMajor 0x105 lies in the shard majors 0x100…0x1ff") == true)
+        #expect(overlapping?.message.contains("qdiscMajor 0x105 is one of the shard majors 0x100…0x2ff") == true)
         let tooHigh = capture {
             _ = try Shaper(configuration: ShaperConfiguration(subscriberInterface: "sub0", upload: .ifb(name: "ifb0"), firstShardMajor: 0xFF80),
                            netlink: RoutingNetlink())
@@ -24,6 +24,20 @@ struct ShardedLayoutTests {
             _ = try Shaper(configuration: ShaperConfiguration(subscriberInterface: "sub0", upload: .ifb(name: "ifb0"), qdiscMajor: 0x105,
                                                               layout: .singleQdisc), netlink: RoutingNetlink())
         } == nil)
+    }
+
+    @Test func shardsAvoidTheKernelQdiscHashBucketOfHandleZero() {
+        let configuration = ShaperTests.configuration(.sharded)
+        let majors = (0..<256).map { configuration.shardQdisc(UInt8($0)).major }
+        #expect(Set(majors).count == 256)
+        #expect(majors.allSatisfy { !ShaperConfiguration.sharesQdiscHashBucketWithHandleZero(UInt32($0)) })
+        // hash_32(0x10b0000, 4) == 0: .11's shard moves up by 0x100; .10's stays where it reads best.
+        #expect(ShaperConfiguration.sharesQdiscHashBucketWithHandleZero(0x10B))
+        #expect(configuration.shardQdisc(11) == TCHandle(major: 0x20B, minor: 0))
+        #expect(configuration.shardQdisc(10) == TCHandle(major: 0x10A, minor: 0))
+        #expect(majors.filter { $0 >= 0x200 }.count == 17)
+        #expect((0..<256).allSatisfy { configuration.shard(ofMajor: majors[$0]) == UInt8($0) })
+        #expect(configuration.shard(ofMajor: 0x10B) == nil)
     }
 
     @Test func subscribersWithTheSameLastOctetShareOneShard() async throws {

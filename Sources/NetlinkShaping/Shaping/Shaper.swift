@@ -54,7 +54,7 @@ public struct ShaperStartReport: Hashable, Sendable {
 /// class 1:2  parent 1:1 rate defaultRate prio 7      (non-IPv4 traffic)
 /// filter prio 10 u32 800::1 hash last octet of dst (download) / src (upload) → table 2:
 ///
-/// .sharded, for each last octet b (shard s = 0x100 + b):
+/// .sharded, for each last octet b (shard s = 0x100 + b, or 0x200 + b for 17 octets: `shardQdisc(_:)`):
 /// class 1:s  parent 1:1 rate totalRate/256 ceil totalRate
 /// filter prio 10 u32 2:b:1 match u32 0 0 flowid 1:s
 /// qdisc htb s: parent 1:s default 2

@@ -28,8 +28,9 @@ public struct ShaperConfiguration: Hashable, Sendable {
     public var classIDs: ClosedRange<UInt16>
     /// How subscriber classes are arranged (default `.sharded`: flat install cost per subscriber).
     public var layout: ShaperLayout
-    /// Major of shard 0's qdisc in the sharded layout; shards use this and the next 255 majors
-    /// (default `0x100`: `100:`…`1ff:`), and the same numbers as minors of their classes under `1:`.
+    /// Major of shard 0's qdisc in the sharded layout; shard b uses `firstShardMajor + b` (default
+    /// `0x100`: `100:`…`1ff:`, a few moved up by 0x100 — see `shardQdisc(_:)`), and the same
+    /// numbers as minors of their classes under `1:`.
     public var firstShardMajor: UInt16
 
     /// Creates a configuration; only the interfaces are required.
@@ -69,13 +70,14 @@ public struct ShaperConfiguration: Hashable, Sendable {
             throw NetlinkShapingError(.invalidArgument, "defaultRate (\(defaultRate)) must be 8 bit/s or more and at most totalRate (\(totalRate))")
         }
         if layout == .sharded {
-            let last = Int(firstShardMajor) + Self.shardCount - 1
-            guard firstShardMajor > 2, last < 0xFFFF else {
+            let majors = (0..<Self.shardCount).map { shardMajor(UInt8($0)) }
+            guard firstShardMajor > 2, let highest = majors.max(), highest < 0xFFFF, Set(majors).count == Self.shardCount else {
                 throw NetlinkShapingError(.invalidArgument,
-                                          "firstShardMajor must be 0x3…0xfeff so that 256 shard majors fit below ffff: (got \(hex(firstShardMajor)))")
+                                          "firstShardMajor must be 0x3…0xfdff so that 256 shard majors fit below ffff: (got \(hex(firstShardMajor)))")
             }
-            guard !(Int(firstShardMajor)...last).contains(Int(qdiscMajor)) else {
-                throw NetlinkShapingError(.invalidArgument, "qdiscMajor \(hex(qdiscMajor)) lies in the shard majors \(hex(firstShardMajor))…\(hex(UInt16(last))); move one of them")
+            guard !majors.contains(UInt32(qdiscMajor)) else {
+                throw NetlinkShapingError(.invalidArgument,
+                                          "qdiscMajor \(hex(qdiscMajor)) is one of the shard majors \(hex(firstShardMajor))…\(hex(UInt16(highest))); move one of them")
             }
         }
         if case .interface(let name) = upload, name == subscriberInterface {

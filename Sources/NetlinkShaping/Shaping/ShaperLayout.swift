@@ -36,21 +36,46 @@ extension ShaperConfiguration {
     /// How many shards the sharded layout has: one per value of an address's last octet.
     public static let shardCount = 256
 
-    /// The HTB qdisc of shard `octet` (`100:`…`1ff:` by default), child of `shardClass(octet)`.
+    /// The HTB qdisc of shard `octet`, child of `shardClass(octet)`: major `firstShardMajor +
+    /// octet` (`100:`…`1ff:` by default, so `10a:` holds addresses ending in .10) — or that plus
+    /// 0x100, 0x200, … for the 17 octets (by default) whose handle would land in the kernel's
+    /// qdisc hash bucket of handle 0 (`20b:` for .11).
+    ///
+    /// Why: the kernel hashes every qdisc of a device into 16 buckets by handle
+    /// (`dev->qdisc_hash`, `hash_32(handle, 4)`), and every subscriber class's default leaf qdisc
+    /// has handle 0, so bucket 0 holds one entry per subscriber. Each class or filter request
+    /// looks its shard's qdisc up in that table (`qdisc_lookup`); a shard sharing bucket 0 would
+    /// walk all n leaves each time, making those shards O(n) per subscriber again.
     public func shardQdisc(_ octet: UInt8) -> TCHandle {
-        TCHandle(major: firstShardMajor + UInt16(octet), minor: 0)
+        // validate() makes sure every shard major fits below ffff: (the ingress major).
+        TCHandle(major: UInt16(truncatingIfNeeded: shardMajor(octet)), minor: 0)
     }
 
-    /// The class of the root qdisc that holds shard `octet`'s qdisc (`1:100`…`1:1ff` by default:
-    /// the minor repeats the shard's major so `tc` output reads `leaf 10a:` under `1:10a`).
+    /// Shard `octet`'s major, unclamped (so validation can see one that does not fit).
+    func shardMajor(_ octet: UInt8) -> UInt32 {
+        var major = UInt32(firstShardMajor) + UInt32(octet)
+        while Self.sharesQdiscHashBucketWithHandleZero(major) { major += 0x100 }
+        return major
+    }
+
+    /// The class of the root qdisc that holds shard `octet`'s qdisc: minor = the shard's major
+    /// (`1:10a` holds `10a:`), so `tc` output reads `leaf 10a:` under `1:10a`.
     public func shardClass(_ octet: UInt8) -> TCHandle {
-        TCHandle(major: qdiscMajor, minor: firstShardMajor + UInt16(octet))
+        TCHandle(major: qdiscMajor, minor: shardQdisc(octet).major)
     }
 
-    /// Which shard a qdisc major belongs to, or nil when it is not one of ours.
+    /// Which shard a qdisc major (or shard class minor) belongs to, or nil when it is not one of ours.
     func shard(ofMajor major: UInt16) -> UInt8? {
-        guard layout == .sharded, major >= firstShardMajor, major - firstShardMajor < UInt16(Self.shardCount) else { return nil }
-        return UInt8(major - firstShardMajor)
+        guard layout == .sharded, major >= firstShardMajor else { return nil }
+        let octet = UInt8(truncatingIfNeeded: major - firstShardMajor)
+        return shardQdisc(octet).major == major ? octet : nil
+    }
+
+    /// Whether `major:` hashes to the bucket of handle 0 in the kernel's per-device qdisc table:
+    /// `hash_32(handle, 4)`, the top 4 bits of `handle * GOLDEN_RATIO_32` (include/linux/hash.h,
+    /// `DECLARE_HASHTABLE(qdisc_hash, 4)` in netdevice.h). A different kernel hash only costs speed.
+    static func sharesQdiscHashBucketWithHandleZero(_ major: UInt32) -> Bool {
+        ((major << 16) &* 0x61C8_8647) >> 28 == 0
     }
 
     /// Where `address`'s class and filter nodes go under this configuration's layout.
