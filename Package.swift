@@ -222,7 +222,10 @@ let package = Package(
         ),
         .testTarget(
             name: "NetlinkShapingTests",
-            dependencies: ["NetlinkShaping", "NetworkTypes", "AetherTestSupport", "CLinuxNet"]
+            dependencies: [
+                "NetlinkShaping", "NetworkTypes", "AetherTestSupport", "CLinuxNet",
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+            ]
         ),
         // Scenarios across modules: access node, relays, BNG data plane, with the real peers.
         .testTarget(

@@ -95,9 +95,11 @@ struct TutorialTests {
             let bng = NetworkNamespace("\(prefix)-bng")
             let (shaper, firewall) = try await bng.perform { try startDemoSubscriber() }
             let shown = try await run(shell[1])
-            #expect(shown.contains("class htb 1:3 parent 1:1 prio 0 rate 10Mbit"))
-            #expect(shown.contains("class htb 1:3 parent 1:1 prio 0 rate 5Mbit"))
+            #expect(shown.contains("class htb 10a:3 parent 10a:1 prio 0 rate 10Mbit"))
+            #expect(shown.contains("class htb 10a:3 parent 10a:1 prio 0 rate 5Mbit"))
+            #expect(shown.contains("class htb 1:10a parent 1:1 leaf 10a: prio 0"))
             #expect(shown.contains("match 6440000a/ffffffff at 16"))
+            #expect(shown.contains("flowid 10a:3"))
             #expect(shown.contains("set sub_up"))
             let traffic = try await run(shell[2])
             #expect(traffic.contains("receiver"))

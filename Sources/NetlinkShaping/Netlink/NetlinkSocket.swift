@@ -1,6 +1,7 @@
 import CLinuxNet
 import Foundation
 import Glibc
+import Metrics
 
 /// A blocking netlink socket: batches of requests in one `sendmsg`, replies matched by sequence
 /// number, dumps reassembled, kernel errors turned into `NetlinkShapingError`.
@@ -13,6 +14,10 @@ import Glibc
 /// synchronously, so that is microseconds to milliseconds). Calls are serialised by a lock, so the
 /// socket may be shared, but keep it off Swift's cooperative pool in hot paths: call it from a
 /// dedicated thread or executor.
+///
+/// **Metrics.** Requests, refusals by errno, batch and dump latency and datagrams go to the
+/// `metricsFactory` given at creation (see `NetlinkMetrics` for the names).
+// Every mutable field (sequence, buffer, metrics' caches) is touched only while holding `lock`.
 public final class NetlinkSocket: @unchecked Sendable {
     /// The netlink protocol: `NETLINK_ROUTE` (rtnetlink) or `NETLINK_NETFILTER` (ctnetlink).
     public let netlinkProtocol: Int32
@@ -20,8 +25,7 @@ public final class NetlinkSocket: @unchecked Sendable {
     private let lock = NSLock()
     private var nextSequence: UInt32 = 1
     private var receiveBuffer: [UInt8]
-    /// Datagrams sent so far (one per `sendmsg`), so tests can see how batches were split.
-    private(set) var datagramsSent = 0
+    private let metrics: NetlinkMetrics
 
     /// Most bytes put into one `sendmsg`; larger batches are split. Acknowledgements for one
     /// chunk must fit in the receive buffer, which this bounds.
@@ -33,8 +37,11 @@ public final class NetlinkSocket: @unchecked Sendable {
     /// - Parameters:
     ///   - protocol: `NETLINK_ROUTE` (default) or `NETLINK_NETFILTER`.
     ///   - timeoutSeconds: how long a receive may wait for the kernel before failing (default 30 s).
-    public init(protocol netlinkProtocol: Int32 = NETLINK_ROUTE, timeoutSeconds: Int = 30) throws {
+    ///   - metricsFactory: where the socket's metrics go (default: the bootstrapped `MetricsSystem`).
+    public init(protocol netlinkProtocol: Int32 = NETLINK_ROUTE, timeoutSeconds: Int = 30,
+                metricsFactory: any MetricsFactory = MetricsSystem.factory) throws {
         self.netlinkProtocol = netlinkProtocol
+        metrics = NetlinkMetrics(protocol: netlinkProtocol, factory: metricsFactory)
         let fd = socket(AF_NETLINK, Int32(SOCK_RAW.rawValue) | Int32(SOCK_CLOEXEC.rawValue), netlinkProtocol)
         guard fd >= 0 else { throw NetlinkShapingError.systemCall("socket(AF_NETLINK, \(netlinkProtocol))", errno: errno) }
         descriptor = fd
@@ -91,6 +98,8 @@ public final class NetlinkSocket: @unchecked Sendable {
         }
         lock.lock()
         defer { lock.unlock() }
+        let started = ContinuousClock.now
+        defer { metrics.batchDuration.record(duration: ContinuousClock.now - started) }
         var outcomes: [Result<[NetlinkMessage], NetlinkShapingError>] = []
         outcomes.reserveCapacity(requests.count)
         var start = 0
@@ -108,6 +117,7 @@ public final class NetlinkSocket: @unchecked Sendable {
                 end += 1
             }
             for index in start..<end {
+                metrics.sent(operation(of: requests[index]))
                 var flags = Netlink.request | requests[index].flags
                 if index == end - 1 { flags |= Netlink.acknowledge }
                 NetlinkMessage(type: requests[index].type, flags: flags, sequence: sequence(), payload: requests[index].payload)
@@ -136,7 +146,10 @@ public final class NetlinkSocket: @unchecked Sendable {
     public func dump(_ request: NetlinkRequest) throws -> [NetlinkMessage] {
         lock.lock()
         defer { lock.unlock() }
+        let operation = operation(of: request)
         for _ in 0..<5 {
+            let started = ContinuousClock.now
+            metrics.sent(operation)
             let sequence = sequence()
             let message = NetlinkMessage(type: request.type, flags: Netlink.request | Netlink.dump | request.flags,
                                          sequence: sequence, payload: request.payload)
@@ -151,12 +164,14 @@ public final class NetlinkSocket: @unchecked Sendable {
                         let status = reply.payload[...].host(Int32.self, at: 0) ?? 0
                         if status < 0 {
                             let ack = try? NetlinkAcknowledgement(reply)
+                            metrics.refused(operation, errno: -status)
                             throw NetlinkShapingError.kernel(errno: -status, extendedAck: ack?.message, summary: request.summary)
                         }
                         break receiving
                     case Netlink.error:
                         let ack = try NetlinkAcknowledgement(reply)
                         if ack.errno != 0 {
+                            metrics.refused(operation, errno: ack.errno)
                             throw NetlinkShapingError.kernel(errno: ack.errno, extendedAck: ack.message, summary: request.summary)
                         }
                         break receiving
@@ -167,12 +182,17 @@ public final class NetlinkSocket: @unchecked Sendable {
                     }
                 }
             }
+            metrics.dumped(operation, messages: replies.count, duration: ContinuousClock.now - started)
             if !interrupted { return replies }
         }
         throw NetlinkShapingError(.kernelRejected, "\(request.summary): dump kept being interrupted by concurrent changes")
     }
 
     // MARK: - I/O
+
+    private func operation(of request: NetlinkRequest) -> NetlinkOperation {
+        NetlinkOperation(protocol: netlinkProtocol, type: request.type, flags: request.flags)
+    }
 
     private func sequence() -> UInt32 {
         defer { nextSequence = nextSequence &+ 1 == 0 ? 1 : nextSequence &+ 1 }
@@ -194,6 +214,7 @@ public final class NetlinkSocket: @unchecked Sendable {
                 if reply.type == Netlink.error {
                     let ack = try NetlinkAcknowledgement(reply)
                     if ack.errno != 0 {
+                        metrics.refused(operation(of: request), errno: ack.errno)
                         outcomes[base + index] = .failure(.kernel(errno: ack.errno, extendedAck: ack.message, summary: request.summary))
                     }
                     if index == lastIndex { finished = true }
@@ -217,11 +238,12 @@ public final class NetlinkSocket: @unchecked Sendable {
                 }
             }
             if sent == bytes.count {
-                datagramsSent += 1
+                metrics.datagramsSent.increment()
                 return
             }
             let error = errno
             if sent < 0, error == EINTR { continue }
+            metrics.socketFailed(errno: sent < 0 ? error : EMSGSIZE)
             if sent < 0 { throw NetlinkShapingError.systemCall("sendmsg of \(bytes.count) netlink bytes", errno: error) }
             throw NetlinkShapingError(.netlinkSocketFailed, "netlink sendmsg wrote \(sent) of \(bytes.count) bytes")
         }
@@ -240,6 +262,7 @@ public final class NetlinkSocket: @unchecked Sendable {
             }
             let error = errno
             if error == EINTR { continue }
+            metrics.socketFailed(errno: error)
             if error == EAGAIN || error == EWOULDBLOCK {
                 throw NetlinkShapingError(.netlinkSocketFailed, "the kernel did not answer within the socket timeout", errno: error)
             }

@@ -1,5 +1,6 @@
 import NetworkTypes
 import Foundation
+import Metrics
 
 /// Byte and packet counters of one subscriber, named from the subscriber's point of view.
 public struct SubscriberCounters: Hashable, Sendable, Codable {
@@ -57,19 +58,28 @@ public struct SubscriberFirewallStartReport: Hashable, Sendable {
 /// ```
 /// Every batch is one libnftables call and one kernel transaction. Calls block; see `NFTContext`
 /// for the namespace rule (the context's creating thread decides).
+// The address sets are only read or written while holding `lock`.
 public final class SubscriberFirewall: @unchecked Sendable {
     /// What this firewall programs.
     public let configuration: SubscriberFirewallConfiguration
     private let nft: NFTContext
     private let lock = NSLock()
-    private var counted: Set<IPv4Address> = []
+    private var counted: Set<IPv4Address> = [] {
+        didSet { metrics.countedSubscribers.record(counted.count) }
+    }
     private var allowed: Set<IPv4Address> = []
+    private let metrics: SubscriberFirewallMetrics
 
     /// Creates a firewall on `context` (JSON output required); nothing changes until `start()`.
-    public init(configuration: SubscriberFirewallConfiguration, context: NFTContext) throws {
+    /// Its counter-read timer, refusal counter and subscriber gauge (see `SubscriberFirewallMetrics`)
+    /// go to `metricsFactory`.
+    public init(configuration: SubscriberFirewallConfiguration, context: NFTContext,
+                metricsFactory: any MetricsFactory = MetricsSystem.factory) throws {
         try configuration.validate()
         self.configuration = configuration
         nft = context
+        metrics = SubscriberFirewallMetrics(table: configuration.tableName, factory: metricsFactory)
+        metrics.countedSubscribers.record(0)
     }
 
     /// Addresses with counters.
@@ -82,7 +92,7 @@ public final class SubscriberFirewall: @unchecked Sendable {
     /// has another shape.
     @discardableResult
     public func start() throws -> SubscriberFirewallStartReport {
-        try lock.withLock {
+        try locked(.start) {
             let tables = try objects(run(["list": ["tables": ["family": "inet"]]]), kind: "table")
             if tables.contains(where: { $0["name"] as? String == configuration.tableName }) {
                 let listing = try run(["list": ["table": ["family": "inet", "name": configuration.tableName]]])
@@ -104,7 +114,7 @@ public final class SubscriberFirewall: @unchecked Sendable {
     /// Starts counting `addresses` and, when `authorize` is true, lets their traffic through —
     /// all in one transaction. Throws `subscriberExists` for an address already counted.
     public func add(_ addresses: [IPv4Address], authorize: Bool = true) throws {
-        try lock.withLock {
+        try locked(.add) {
             var seen = Set<IPv4Address>()
             for address in addresses where counted.contains(address) || !seen.insert(address).inserted {
                 throw NetlinkShapingError(.subscriberExists, "\(address) is already counted in table \(configuration.tableName)")
@@ -124,7 +134,7 @@ public final class SubscriberFirewall: @unchecked Sendable {
 
     /// Adds addresses to the authorized set (e.g. after a late Access-Accept). Already authorized is fine.
     public func authorize(_ addresses: [IPv4Address]) throws {
-        try lock.withLock {
+        try locked(.authorize) {
             let missing = Array(Set(addresses).subtracting(allowed))
             guard !missing.isEmpty else { return }
             try execute([elementCommand("add", SubscriberFirewallConfiguration.authorizedSet, missing)])
@@ -134,7 +144,7 @@ public final class SubscriberFirewall: @unchecked Sendable {
 
     /// Removes addresses from the authorized set, so their forwarded traffic is dropped; counters stay.
     public func deauthorize(_ addresses: [IPv4Address]) throws {
-        try lock.withLock {
+        try locked(.deauthorize) {
             let present = Array(Set(addresses).intersection(allowed))
             guard !present.isEmpty else { return }
             try execute([elementCommand("delete", SubscriberFirewallConfiguration.authorizedSet, present)])
@@ -145,7 +155,7 @@ public final class SubscriberFirewall: @unchecked Sendable {
     /// Removes addresses from every set (counters are gone afterwards: read them first), in one
     /// transaction. Throws `subscriberNotFound` for an address not counted.
     public func remove(_ addresses: [IPv4Address]) throws {
-        try lock.withLock {
+        try locked(.remove) {
             for address in addresses where !counted.contains(address) {
                 throw NetlinkShapingError(.subscriberNotFound, "\(address) is not counted in table \(configuration.tableName)")
             }
@@ -167,7 +177,9 @@ public final class SubscriberFirewall: @unchecked Sendable {
     /// One `list table` rather than two `list set` commands: libnftables 1.0.6 builds its cache
     /// for the first listed set only, and then fails the second with ENOENT.
     public func counters() throws -> [IPv4Address: SubscriberCounters] {
-        let listing = try lock.withLock {
+        let started = ContinuousClock.now
+        defer { metrics.counterReadDuration.record(duration: ContinuousClock.now - started) }
+        let listing = try locked(.readCounters) {
             try run(["list": ["table": ["family": "inet", "name": configuration.tableName]]])
         }
         let sets = try objects(listing, kind: "set")
@@ -185,11 +197,16 @@ public final class SubscriberFirewall: @unchecked Sendable {
 
     /// Deletes the whole table: every set, element and rule this firewall created.
     public func tearDown() throws {
-        try lock.withLock {
+        try locked(.tearDown) {
             try execute([["delete": ["table": ["family": "inet", "name": configuration.tableName]]]])
             counted = []
             allowed = []
         }
+    }
+
+    /// Runs `body` holding the lock, counting a libnftables refusal against `operation`.
+    private func locked<T>(_ operation: SubscriberFirewallMetrics.Operation, _ body: () throws -> T) throws -> T {
+        try metrics.counting(operation) { try lock.withLock(body) }
     }
 
     // MARK: - JSON

@@ -2,13 +2,14 @@ import CLinuxNet
 import NetworkTypes
 import Glibc
 
-/// Start (create or re-adopt) and tear down the shared objects: qdiscs, root and default
-/// classes, hash tables, the IFB and its ingress redirect.
+/// Start (create or re-adopt) and tear down the shared objects: qdiscs (shards included), root,
+/// default and shard classes, hash tables, the IFB and its ingress redirect.
 extension Shaper {
     /// Finds the interfaces, then re-adopts what a previous run left in the kernel — qdiscs,
     /// classes and filters at our handles — and creates only what is missing. After a clean
     /// restart nothing is changed (`kernelChanges == 0`); half-made subscribers from a crash are
-    /// removed. Throws `interfaceNotFound`, or `adoptionConflict` when another root qdisc is in place.
+    /// removed. Throws `interfaceNotFound`, or `adoptionConflict` when another root qdisc is in
+    /// place or the interfaces hold the other `ShaperLayout`.
     @discardableResult
     public func start() throws -> ShaperStartReport {
         try lock.withLock {
@@ -35,108 +36,96 @@ extension Shaper {
                 }
                 try ensureRedirect(from: download, to: upload, report: &report)
             }
-            var found: [IPv4Field: [IPv4Address: (TCHandle, U32Handle)]] = [:]
-            var classes: [IPv4Field: [TCHandle: HTBClass]] = [:]
-            for (link, field) in [(download, IPv4Field.destination), (upload, .source)] {
-                try ensureHierarchy(on: link, field: field, report: &report)
-                classes[field] = Dictionary(try netlink.classes(interfaceIndex: link.index).compactMap(HTBClass.init).map { ($0.classID, $0) },
-                                            uniquingKeysWith: { first, _ in first })
-                var filters: [IPv4Address: (TCHandle, U32Handle)] = [:]
-                for filter in try netlink.filters(interfaceIndex: link.index, parent: configuration.qdiscHandle).compactMap(U32Filter.init)
-                where filter.priority == configuration.filterPriority && filter.handle.table == configuration.hashTable {
-                    if case .classify(let address, field, let classID) = filter.action { filters[address] = (classID, filter.handle) }
-                }
-                found[field] = filters
-            }
-            try adopt(found: found, classes: classes, download: download, upload: upload, report: &report)
+            // Read both interfaces before changing either, so a conflict on one changes nothing.
+            let downSnapshot = try snapshot(of: download)
+            let upSnapshot = try snapshot(of: upload)
+            try ensureInfrastructure(downSnapshot, field: .destination, report: &report)
+            try ensureInfrastructure(upSnapshot, field: .source, report: &report)
+            try adopt(download: downSnapshot, upload: upSnapshot, report: &report)
             downloadLink = download
             uploadLink = upload
             return report
         }
     }
 
-    /// Takes over subscribers whose four objects all exist and agree; deletes the rest of what is
-    /// in our id range (orphans of a crash between requests).
-    private func adopt(found: [IPv4Field: [IPv4Address: (TCHandle, U32Handle)]], classes: [IPv4Field: [TCHandle: HTBClass]],
-                       download: NetworkLink, upload: NetworkLink, report: inout ShaperStartReport) throws {
-        let downFilters = found[.destination] ?? [:]
-        let upFilters = found[.source] ?? [:]
-        let downClasses = classes[.destination] ?? [:]
-        let upClasses = classes[.source] ?? [:]
-        var keptClasses = Set<TCHandle>()
-        var orphanFilters: [(NetworkLink, U32Handle)] = []
-        for (address, (classID, handle)) in downFilters {
-            if let (upClassID, upHandle) = upFilters[address], upClassID == classID, upHandle == handle,
-               let downClass = downClasses[classID], let upClass = upClasses[classID], table[address] == nil,
-               allocator.reserve(classID.minor), usedNodes[handle.bucket, default: []].insert(handle.node).inserted {
-                table[address] = ShapedSubscriber(address: address,
-                                                  profile: RateProfile(download: DirectionRate(downClass), upload: DirectionRate(upClass)),
-                                                  classID: classID, filter: handle)
-                keptClasses.insert(classID)
-            } else {
-                orphanFilters.append((download, handle))
+    /// A subscriber filter found in one of our qdiscs.
+    private struct FoundFilter: Hashable {
+        let qdisc: TCHandle
+        let handle: U32Handle
+        let classID: TCHandle
+    }
+
+    /// The classify filters in our hash table of every qdisc that holds subscribers.
+    private func subscriberFilters(_ snapshot: ShapingSnapshot, field: IPv4Field) -> [(IPv4Address, FoundFilter)] {
+        var found: [(IPv4Address, FoundFilter)] = []
+        for qdisc in configuration.subscriberQdiscs {
+            for filter in snapshot.filters[qdisc] ?? [] where filter.handle.table == configuration.hashTable {
+                if case .classify(let address, field, let classID) = filter.action {
+                    found.append((address, FoundFilter(qdisc: qdisc, handle: filter.handle, classID: classID)))
+                }
             }
         }
-        for (address, (_, handle)) in upFilters where table[address]?.filter != handle {
-            orphanFilters.append((upload, handle))
+        return found
+    }
+
+    /// Takes over subscribers whose four objects all exist, agree, and sit where the layout puts
+    /// the address; deletes the rest of what is in our id ranges (orphans of a crash between requests).
+    private func adopt(download: ShapingSnapshot, upload: ShapingSnapshot, report: inout ShaperStartReport) throws {
+        let downFilters = subscriberFilters(download, field: .destination)
+        var upFilters: [IPv4Address: [FoundFilter]] = [:]
+        for (address, found) in subscriberFilters(upload, field: .source) { upFilters[address, default: []].append(found) }
+        var keptClasses = Set<TCHandle>()
+        var requests: [NetlinkRequest] = []
+        func deleteFilter(_ found: FoundFilter, on link: NetworkLink) {
+            requests.append(U32Filter.deleteRequest(interfaceIndex: link.index, parent: found.qdisc, priority: configuration.filterPriority,
+                                                    handle: found.handle))
         }
-        var requests = orphanFilters.map {
-            U32Filter.deleteRequest(interfaceIndex: $0.0.index, parent: configuration.qdiscHandle, priority: configuration.filterPriority, handle: $0.1)
+        for (address, found) in downFilters {
+            let placement = configuration.placement(of: address)
+            if upFilters[address]?.contains(found) == true, found.qdisc == placement.qdisc, found.classID.major == placement.qdisc.major,
+               found.handle.bucket == placement.bucket,
+               let downClass = download.classes[found.classID], downClass.parent == placement.parentClass,
+               let upClass = upload.classes[found.classID], upClass.parent == placement.parentClass,
+               table[address] == nil, handles.reserve(found.classID, found.handle) {
+                table[address] = ShapedSubscriber(address: address,
+                                                  profile: RateProfile(download: DirectionRate(downClass), upload: DirectionRate(upClass)),
+                                                  classID: found.classID, filter: found.handle)
+                keptClasses.insert(found.classID)
+            } else {
+                deleteFilter(found, on: download.link)
+            }
         }
-        for (link, linkClasses) in [(download, downClasses), (upload, upClasses)] {
-            for classID in linkClasses.keys where configuration.classIDs.contains(classID.minor) && classID.major == configuration.qdiscMajor
-                && !keptClasses.contains(classID) {
-                requests.append(ClassRequests.delete(interfaceIndex: link.index, classID: classID))
+        for (address, founds) in upFilters {
+            for found in founds where table[address].map({ $0.filter != found.handle || $0.classID != found.classID }) ?? true {
+                deleteFilter(found, on: upload.link)
+            }
+        }
+        for snapshot in [download, upload] {
+            for classID in snapshot.classes.keys.sorted() where isSubscriberClassID(classID) && !keptClasses.contains(classID) {
+                requests.append(ClassRequests.delete(interfaceIndex: snapshot.link.index, classID: classID))
             }
         }
         if !requests.isEmpty {
             try netlink.socket.executeAll(requests)
             report.removedOrphans = requests.count
             report.kernelChanges += requests.count
+            metrics.removedOrphans.increment(by: Int64(requests.count))
         }
         report.adoptedSubscribers = table.count
     }
 
-    /// Makes sure `link` has our HTB qdisc, root and default classes, hash table and hashing filter.
-    private func ensureHierarchy(on link: NetworkLink, field: IPv4Field, report: inout ShaperStartReport) throws {
-        let qdisc = configuration.qdiscHandle
-        var requests: [NetlinkRequest] = []
-        let root = try netlink.qdiscs(interfaceIndex: link.index).first { $0.parent == .root }
-        if let root, root.handle.major != 0 {
-            guard root.handle == qdisc, root.kind == "htb" else {
-                throw NetlinkShapingError(.adoptionConflict,
-                                          "\(link.name) already has root qdisc \(root.kind) \(root.handle); expected htb \(qdisc) — delete it or pick another qdiscMajor")
-            }
-        } else {
-            requests.append(HTBQdisc(handle: qdisc, defaultClass: configuration.defaultClass.minor).createRequest(interfaceIndex: link.index))
-        }
-        let classIDs = Set(requests.isEmpty ? try netlink.classes(interfaceIndex: link.index).map(\.handle) : [])
-        if !classIDs.contains(configuration.rootClass) {
-            requests.append(HTBClass(classID: configuration.rootClass, parent: qdisc, rate: configuration.totalRate)
-                .request(.create, interfaceIndex: link.index))
-        }
-        if !classIDs.contains(configuration.defaultClass) {
-            requests.append(HTBClass(classID: configuration.defaultClass, parent: configuration.rootClass, rate: configuration.defaultRate,
-                                     ceil: configuration.totalRate, priority: 7)
-                .request(.create, interfaceIndex: link.index))
-        }
-        let filters = requests.contains { $0.type == UInt16(RTM_NEWQDISC) } ? []
-            : try netlink.filters(interfaceIndex: link.index, parent: qdisc).compactMap(U32Filter.init)
-                .filter { $0.priority == configuration.filterPriority }
-        let table = U32Handle(table: configuration.hashTable)
-        if !filters.contains(where: { $0.handle == table && $0.action == U32Filter.Action.hashTable(divisor: 256) }) {
-            requests.append(U32Filter(parent: qdisc, priority: configuration.filterPriority, handle: table, action: .hashTable(divisor: 256))
-                .createRequest(interfaceIndex: link.index))
-        }
-        let hashing = U32Filter(parent: qdisc, priority: configuration.filterPriority, handle: U32Handle(table: 0x800, node: 1),
-                                action: .hashByLastOctet(of: field, table: table))
-        if !filters.contains(hashing) {
-            requests.append(hashing.createRequest(interfaceIndex: link.index))
-        }
-        if !requests.isEmpty {
-            try netlink.socket.executeAll(requests)
-            report.createdInfrastructure = true
-            report.kernelChanges += requests.count
+    /// Whether a class id is one a subscriber would have under this layout: in our id range in a
+    /// qdisc that holds subscribers — or, sharded, any other class in that range of the root qdisc
+    /// that is not a shard class (nothing else of ours lives there).
+    private func isSubscriberClassID(_ classID: TCHandle) -> Bool {
+        guard configuration.classIDs.contains(classID.minor) else { return false }
+        switch configuration.layout {
+        case .singleQdisc:
+            return classID.major == configuration.qdiscMajor
+        case .sharded:
+            if configuration.shard(ofMajor: classID.major) != nil { return true }
+            guard classID.major == configuration.qdiscMajor else { return false }
+            return configuration.shard(ofMajor: classID.minor) == nil
         }
     }
 
@@ -160,8 +149,8 @@ extension Shaper {
         }
     }
 
-    /// Removes everything the shaper creates: both HTB qdiscs (with every class and filter), the
-    /// ingress qdisc and, in IFB mode, the IFB itself. The shaper must be started again to be used.
+    /// Removes everything the shaper creates: both HTB qdiscs (with every shard, class and filter),
+    /// the ingress qdisc and, in IFB mode, the IFB itself. The shaper must be started again to be used.
     public func tearDown() throws {
         try lock.withLock {
             let download = try netlink.link(named: configuration.subscriberInterface)
@@ -181,8 +170,7 @@ extension Shaper {
                 throw error
             }
             table.removeAll()
-            usedNodes.removeAll()
-            allocator = ClassIDAllocator(range: configuration.classIDs)
+            handles.removeAll()
             downloadLink = nil
             uploadLink = nil
         }

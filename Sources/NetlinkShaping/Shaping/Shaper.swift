@@ -1,5 +1,6 @@
 import NetworkTypes
 import Foundation
+import Metrics
 
 /// One shaped subscriber: its address, its rates and the kernel objects that carry them.
 public struct ShapedSubscriber: Hashable, Sendable {
@@ -7,10 +8,15 @@ public struct ShapedSubscriber: Hashable, Sendable {
     public let address: IPv4Address
     /// The rates in force.
     public internal(set) var profile: RateProfile
-    /// Its class id; the same minor is used on the download and the upload qdisc.
+    /// Its class id, the same on the download and the upload interface: `1:N` in the single-qdisc
+    /// layout, `<shard>:N` (e.g. `10a:3` for an address ending in .10) in the sharded one.
     public let classID: TCHandle
-    /// Its u32 filter node (`2:<last octet>:<node>`), the same on both interfaces.
+    /// Its u32 filter node, the same on both interfaces: `2:<last octet>:<node>` in the root qdisc
+    /// (single-qdisc layout) or `2:<third octet>:<node>` in its shard's qdisc (sharded).
     public let filter: U32Handle
+
+    /// The qdisc that holds its class and filters (`1:`, or its shard's `10a:`).
+    public var qdisc: TCHandle { classID.withMinor(0) }
 }
 
 /// Per-subscriber counters of both HTB classes (`tc -s class show`).
@@ -35,21 +41,34 @@ public struct ShaperStartReport: Hashable, Sendable {
 
 /// Shapes subscribers by address with HTB: download on the subscriber-facing interface,
 /// upload on an IFB (or the uplink). Each subscriber gets one class id from an allocator and
-/// one u32 filter node per direction in a 256-bucket hash table keyed by the address's last octet.
+/// one u32 filter node per direction; `ShaperConfiguration.layout` decides which qdisc holds them.
 ///
 /// Calls block while the kernel answers and are serialised by a lock; use the shaper from a
 /// dedicated thread or executor, not from Swift's cooperative pool in a hot path. The namespace is
 /// the one the `RoutingNetlink` was created in.
 ///
-/// Layout on each shaped interface (major `1:` by default):
+/// Layout on each shaped interface (defaults: major `1:`, shards `100:`…`1ff:`):
 /// ```
 /// qdisc htb 1: root default 2
-/// class 1:1  rate totalRate                 (root)
-/// class 1:2  parent 1:1 rate defaultRate    (unclassified traffic)
-/// class 1:N  parent 1:1 rate …              (one per subscriber, N from the allocator)
+/// class 1:1  rate totalRate                          (root)
+/// class 1:2  parent 1:1 rate defaultRate prio 7      (non-IPv4 traffic)
 /// filter prio 10 u32 800::1 hash last octet of dst (download) / src (upload) → table 2:
-/// filter prio 10 u32 2:<octet>:<node> match ip dst|src A/32 flowid 1:N
+///
+/// .sharded, for each last octet b (shard s = 0x100 + b, or 0x200 + b for 17 octets: `shardQdisc(_:)`):
+/// class 1:s  parent 1:1 rate totalRate/256 ceil totalRate
+/// filter prio 10 u32 2:b:1 match u32 0 0 flowid 1:s
+/// qdisc htb s: parent 1:s default 2
+/// class s:1  rate totalRate                          (the shard's root)
+/// class s:2  parent s:1 rate defaultRate prio 7      (IPv4 traffic of no subscriber)
+/// class s:N  parent s:1 rate …                       (one per subscriber ending in b)
+/// filter parent s: prio 10 u32 800::1 hash third octet → table 2:
+/// filter parent s: prio 10 u32 2:<third octet>:<node> match ip dst|src A/32 flowid s:N
+///
+/// .singleQdisc:
+/// class 1:N  parent 1:1 rate …                       (one per subscriber)
+/// filter prio 10 u32 2:<last octet>:<node> match ip dst|src A/32 flowid 1:N
 /// ```
+// Mutable state is only read or written while holding `lock`.
 public final class Shaper: @unchecked Sendable {
     /// What this shaper programs.
     public let configuration: ShaperConfiguration
@@ -57,16 +76,21 @@ public final class Shaper: @unchecked Sendable {
     let lock = NSLock()
     var downloadLink: NetworkLink?
     var uploadLink: NetworkLink?
-    var allocator: ClassIDAllocator
-    var usedNodes: [UInt8: Set<UInt16>] = [:]
-    var table: [IPv4Address: ShapedSubscriber] = [:]
+    var handles: SubscriberHandleAllocator
+    var table: [IPv4Address: ShapedSubscriber] = [:] {
+        didSet { metrics.shapedSubscribers.record(table.count) }
+    }
+    let metrics: ShaperMetrics
 
-    /// Creates a shaper; nothing touches the kernel until `start()`.
-    public init(configuration: ShaperConfiguration, netlink: RoutingNetlink) throws {
+    /// Creates a shaper; nothing touches the kernel until `start()`. Its gauge of shaped
+    /// subscribers and its rollback and orphan counters (see `ShaperMetrics`) go to `metricsFactory`.
+    public init(configuration: ShaperConfiguration, netlink: RoutingNetlink, metricsFactory: any MetricsFactory = MetricsSystem.factory) throws {
         try configuration.validate()
         self.configuration = configuration
         self.netlink = netlink
-        allocator = ClassIDAllocator(range: configuration.classIDs)
+        handles = SubscriberHandleAllocator(classIDs: configuration.classIDs, hashTable: configuration.hashTable)
+        metrics = ShaperMetrics(interface: configuration.subscriberInterface, factory: metricsFactory)
+        metrics.shapedSubscribers.record(0)
     }
 
     /// The subscribers shaped now, by address.
@@ -89,14 +113,11 @@ public final class Shaper: @unchecked Sendable {
                 throw NetlinkShapingError(.subscriberExists, "\(address) is already shaped; use change(_:to:) to alter its rates")
             }
             var pending: [ShapedSubscriber] = []
+            pending.reserveCapacity(entries.count)
             do {
                 for (address, profile) in entries {
-                    let minor = try allocator.allocate(for: "\(address)")
-                    let node: UInt16
-                    do { node = try allocateNode(for: address) } catch { allocator.release(minor); throw error }
-                    pending.append(ShapedSubscriber(address: address, profile: profile,
-                                                    classID: configuration.qdiscHandle.withMinor(minor),
-                                                    filter: U32Handle(table: configuration.hashTable, bucket: bucket(address), node: node)))
+                    let (classID, filter) = try handles.allocate(for: address, at: configuration.placement(of: address))
+                    pending.append(ShapedSubscriber(address: address, profile: profile, classID: classID, filter: filter))
                 }
             } catch {
                 pending.forEach(release)
@@ -125,6 +146,7 @@ public final class Shaper: @unchecked Sendable {
             if !rollback.isEmpty { _ = try netlink.socket.perform(rollback) }
             if let firstError {
                 let failed = pending.count - pending.filter { table[$0.address] != nil }.count
+                metrics.rolledBack.increment(by: Int64(failed))
                 throw NetlinkShapingError(firstError.code, "\(failed) of \(pending.count) subscribers not shaped (rolled back): \(firstError.message)",
                                           errno: firstError.errno)
             }
@@ -139,8 +161,9 @@ public final class Shaper: @unchecked Sendable {
             guard var subscriber = table[address] else {
                 throw NetlinkShapingError(.subscriberNotFound, "\(address) is not shaped; apply a profile first")
             }
-            let classes = [profile.download.htbClass(subscriber.classID, parent: configuration.rootClass),
-                           profile.upload.htbClass(subscriber.classID, parent: configuration.rootClass)]
+            let parent = subscriber.classID.withMinor(1)
+            let classes = [profile.download.htbClass(subscriber.classID, parent: parent),
+                           profile.upload.htbClass(subscriber.classID, parent: parent)]
             for htbClass in classes { try htbClass.validate() }
             try netlink.socket.executeAll([classes[0].request(.change, interfaceIndex: download.index),
                                            classes[1].request(.change, interfaceIndex: upload.index)])
@@ -178,7 +201,8 @@ public final class Shaper: @unchecked Sendable {
         }
     }
 
-    /// Counters of every shaped subscriber, read with one class dump per interface.
+    /// Counters of every shaped subscriber, read with one class dump per interface (a dump lists
+    /// the classes of every qdisc of the interface, shards included).
     public func statistics() throws -> [IPv4Address: SubscriberShapingStatistics] {
         try lock.withLock {
             let (download, upload) = try links()
@@ -203,34 +227,20 @@ public final class Shaper: @unchecked Sendable {
         return (downloadLink, uploadLink)
     }
 
-    func bucket(_ address: IPv4Address) -> UInt8 { UInt8(truncatingIfNeeded: address.value) }
-
-    func allocateNode(for address: IPv4Address) throws -> UInt16 {
-        let bucket = bucket(address)
-        var used = usedNodes[bucket, default: []]
-        guard let node = (1...UInt16(0xFFF)).first(where: { !used.contains($0) }) else {
-            throw NetlinkShapingError(.classLimitReached, "u32 bucket \(bucket) holds 4,095 filters already; no node for \(address)")
-        }
-        used.insert(node)
-        usedNodes[bucket] = used
-        return node
-    }
-
     func release(_ subscriber: ShapedSubscriber) {
-        allocator.release(subscriber.classID.minor)
-        usedNodes[subscriber.filter.bucket]?.remove(subscriber.filter.node)
+        handles.release(subscriber.classID, subscriber.filter)
     }
 
     /// Class then filter, download then upload (the order `deletionRequests` mirrors).
     func creationRequests(_ subscriber: ShapedSubscriber, download: NetworkLink, upload: NetworkLink) -> [NetlinkRequest] {
-        let root = configuration.rootClass
+        let parent = subscriber.classID.withMinor(1)
         return [
-            subscriber.profile.download.htbClass(subscriber.classID, parent: root).request(.create, interfaceIndex: download.index),
-            U32Filter(parent: configuration.qdiscHandle, priority: configuration.filterPriority, handle: subscriber.filter,
+            subscriber.profile.download.htbClass(subscriber.classID, parent: parent).request(.create, interfaceIndex: download.index),
+            U32Filter(parent: subscriber.qdisc, priority: configuration.filterPriority, handle: subscriber.filter,
                       action: .classify(address: subscriber.address, field: .destination, classID: subscriber.classID))
                 .createRequest(interfaceIndex: download.index),
-            subscriber.profile.upload.htbClass(subscriber.classID, parent: root).request(.create, interfaceIndex: upload.index),
-            U32Filter(parent: configuration.qdiscHandle, priority: configuration.filterPriority, handle: subscriber.filter,
+            subscriber.profile.upload.htbClass(subscriber.classID, parent: parent).request(.create, interfaceIndex: upload.index),
+            U32Filter(parent: subscriber.qdisc, priority: configuration.filterPriority, handle: subscriber.filter,
                       action: .classify(address: subscriber.address, field: .source, classID: subscriber.classID))
                 .createRequest(interfaceIndex: upload.index),
         ]
@@ -240,7 +250,7 @@ public final class Shaper: @unchecked Sendable {
     /// objects marked `created` (in `creationRequests` order).
     func deletionRequests(_ subscriber: ShapedSubscriber, download: NetworkLink, upload: NetworkLink, created: [Bool]) -> [NetlinkRequest] {
         var requests: [NetlinkRequest] = []
-        let qdisc = configuration.qdiscHandle
+        let qdisc = subscriber.qdisc
         let priority = configuration.filterPriority
         if created[1] { requests.append(U32Filter.deleteRequest(interfaceIndex: download.index, parent: qdisc, priority: priority, handle: subscriber.filter)) }
         if created[3] { requests.append(U32Filter.deleteRequest(interfaceIndex: upload.index, parent: qdisc, priority: priority, handle: subscriber.filter)) }

@@ -23,13 +23,20 @@ public struct ShaperConfiguration: Hashable, Sendable {
     public var filterPriority: UInt16
     /// Id of the u32 hash table that holds the per-address filters (`2:`), 256 buckets by last octet.
     public var hashTable: UInt16
-    /// Minors given to subscriber classes (default 3…0xffff: 65,533 subscribers per qdisc).
+    /// Minors given to subscriber classes in each qdisc that holds them (default 3…0xffff:
+    /// 65,533 subscribers per qdisc — per interface in `.singleQdisc`, per shard in `.sharded`).
     public var classIDs: ClosedRange<UInt16>
+    /// How subscriber classes are arranged (default `.sharded`: flat install cost per subscriber).
+    public var layout: ShaperLayout
+    /// Major of shard 0's qdisc in the sharded layout; shard b uses `firstShardMajor + b` (default
+    /// `0x100`: `100:`…`1ff:`, a few moved up by 0x100 — see `shardQdisc(_:)`), and the same
+    /// numbers as minors of their classes under `1:`.
+    public var firstShardMajor: UInt16
 
     /// Creates a configuration; only the interfaces are required.
     public init(subscriberInterface: String, upload: Upload, qdiscMajor: UInt16 = 1, totalRate: UInt64 = 10_000_000_000,
                 defaultRate: UInt64 = 100_000_000, filterPriority: UInt16 = 10, hashTable: UInt16 = 2,
-                classIDs: ClosedRange<UInt16> = 3...0xFFFF) {
+                classIDs: ClosedRange<UInt16> = 3...0xFFFF, layout: ShaperLayout = .sharded, firstShardMajor: UInt16 = 0x100) {
         self.subscriberInterface = subscriberInterface
         self.upload = upload
         self.qdiscMajor = qdiscMajor
@@ -38,6 +45,8 @@ public struct ShaperConfiguration: Hashable, Sendable {
         self.filterPriority = filterPriority
         self.hashTable = hashTable
         self.classIDs = classIDs
+        self.layout = layout
+        self.firstShardMajor = firstShardMajor
     }
 
     /// The root HTB qdisc handle (`1:`).
@@ -60,8 +69,21 @@ public struct ShaperConfiguration: Hashable, Sendable {
         guard totalRate >= defaultRate, defaultRate >= 8 else {
             throw NetlinkShapingError(.invalidArgument, "defaultRate (\(defaultRate)) must be 8 bit/s or more and at most totalRate (\(totalRate))")
         }
+        if layout == .sharded {
+            let majors = (0..<Self.shardCount).map { shardMajor(UInt8($0)) }
+            guard firstShardMajor > 2, let highest = majors.max(), highest < 0xFFFF, Set(majors).count == Self.shardCount else {
+                throw NetlinkShapingError(.invalidArgument,
+                                          "firstShardMajor must be 0x3…0xfdff so that 256 shard majors fit below ffff: (got \(hex(firstShardMajor)))")
+            }
+            guard !majors.contains(UInt32(qdiscMajor)) else {
+                throw NetlinkShapingError(.invalidArgument,
+                                          "qdiscMajor \(hex(qdiscMajor)) is one of the shard majors \(hex(firstShardMajor))…\(hex(UInt16(highest))); move one of them")
+            }
+        }
         if case .interface(let name) = upload, name == subscriberInterface {
             throw NetlinkShapingError(.invalidArgument, "upload must be shaped on another interface than \(subscriberInterface)")
         }
     }
+
+    private func hex(_ value: UInt16) -> String { "0x" + String(value, radix: 16) }
 }

@@ -1,5 +1,6 @@
 import CLinuxNet
 import Glibc
+import Metrics
 
 /// rtnetlink (`NETLINK_ROUTE`) for links and traffic control: what `ip link` and `tc` do, as
 /// typed calls on one socket, without a subprocess.
@@ -10,9 +11,10 @@ public final class RoutingNetlink: Sendable {
     /// The underlying socket, for batching requests built by the tc value types.
     public let socket: NetlinkSocket
 
-    /// Opens an rtnetlink socket in the calling thread's network namespace.
-    public init() throws {
-        socket = try NetlinkSocket(protocol: NETLINK_ROUTE)
+    /// Opens an rtnetlink socket in the calling thread's network namespace; its request, failure
+    /// and latency metrics (`aether_netlink_*{family="route"}`) go to `metricsFactory`.
+    public init(metricsFactory: any MetricsFactory = MetricsSystem.factory) throws {
+        socket = try NetlinkSocket(protocol: NETLINK_ROUTE, metricsFactory: metricsFactory)
     }
 
     // MARK: - Links

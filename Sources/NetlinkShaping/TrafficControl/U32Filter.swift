@@ -50,11 +50,26 @@ public struct U32Filter: Hashable, Sendable {
         /// In the root table, matches every IPv4 packet and continues in `table`, in the bucket
         /// picked by the last octet of `field` (`ht 800:: match u32 0 0 hashkey mask 0xff at 16 link 2:`).
         case hashByLastOctet(of: IPv4Field, table: U32Handle)
+        /// Like `hashByLastOctet`, with the bucket picked by the third octet of `field`
+        /// (`… hashkey mask 0xff00 at 16 link 2:`; the kernel shifts the masked key down by 8).
+        case hashByThirdOctet(of: IPv4Field, table: U32Handle)
+        /// Sends every IPv4 packet that reaches this node to `classID` (`match u32 0 0 flowid 1:100`):
+        /// one node per bucket steers a whole bucket to one class.
+        case matchAll(classID: TCHandle)
         /// Sends packets whose `field` equals `address` to `classID` (`match ip dst A/32 flowid 1:10`).
         case classify(address: IPv4Address, field: IPv4Field, classID: TCHandle)
         /// Redirects every IPv4 packet to interface `interfaceIndex`'s egress
         /// (`match u32 0 0 action mirred egress redirect dev ifb0`).
         case redirect(toInterfaceIndex: Int32)
+
+        /// The `hmask` of a hashing filter (which octet of the address picks the bucket), else 0.
+        var hashMask: UInt32 {
+            switch self {
+            case .hashByLastOctet: 0x0000_00FF
+            case .hashByThirdOctet: 0x0000_FF00
+            default: 0
+            }
+        }
     }
 
     /// The qdisc the filter is attached to (`parent`).
@@ -87,11 +102,16 @@ public struct U32Filter: Hashable, Sendable {
             switch action {
             case .hashTable(let divisor):
                 options.append(UInt16(TCA_U32_DIVISOR), host: divisor)
-            case .hashByLastOctet(let field, let table):
+            case .hashByLastOctet(let field, let table), .hashByThirdOctet(let field, let table):
                 options.append(UInt16(TCA_U32_HASH), host: U32Handle.rootTable.rawValue)
                 options.append(UInt16(TCA_U32_LINK), host: table.tableOnly.rawValue)
                 options.append(UInt16(TCA_U32_SEL), bytes: Self.selector(flags: 0, hashOffset: Int16(field.offset),
-                                                                         hashMask: 0x0000_00FF, keys: [(0, 0, 0)]))
+                                                                         hashMask: action.hashMask, keys: [(0, 0, 0)]))
+            case .matchAll(let classID):
+                options.append(UInt16(TCA_U32_HASH), host: handle.rawValue & 0xFFFF_F000)
+                options.append(UInt16(TCA_U32_CLASSID), host: classID.rawValue)
+                options.append(UInt16(TCA_U32_SEL), bytes: Self.selector(flags: UInt8(TC_U32_TERMINAL), hashOffset: 0, hashMask: 0,
+                                                                         keys: [(0, 0, 0)]))
             case .classify(let address, let field, let classID):
                 options.append(UInt16(TCA_U32_HASH), host: handle.rawValue & 0xFFFF_F000)
                 options.append(UInt16(TCA_U32_CLASSID), host: classID.rawValue)
@@ -171,9 +191,17 @@ public struct U32Filter: Hashable, Sendable {
               let mask = selector.bigEndian(UInt32.self, at: 16), let value = selector.bigEndian(UInt32.self, at: 20),
               let offset = selector.host(Int32.self, at: 24) else { return nil }
         if let link = options.first(UInt16(TCA_U32_LINK))?.integer(UInt32.self) {
-            guard hashMask == 0xFF, let field = [IPv4Field.source, .destination].first(where: { $0.offset == Int32(hashOffset) }) else { return nil }
-            action = .hashByLastOctet(of: field, table: U32Handle(rawValue: link))
+            guard let field = [IPv4Field.source, .destination].first(where: { $0.offset == Int32(hashOffset) }) else { return nil }
+            switch hashMask {
+            case 0x0000_00FF: action = .hashByLastOctet(of: field, table: U32Handle(rawValue: link))
+            case 0x0000_FF00: action = .hashByThirdOctet(of: field, table: U32Handle(rawValue: link))
+            default: return nil
+            }
         } else if let classID = options.first(UInt16(TCA_U32_CLASSID))?.integer(UInt32.self) {
+            if mask == 0 {
+                action = .matchAll(classID: TCHandle(rawValue: classID))
+                return
+            }
             guard mask == 0xFFFF_FFFF, let field = [IPv4Field.source, .destination].first(where: { $0.offset == offset }) else { return nil }
             action = .classify(address: IPv4Address(value: value), field: field, classID: TCHandle(rawValue: classID))
         } else if let actions = try? options.first(UInt16(TCA_U32_ACT))?.nested(), mask == 0,
