@@ -124,8 +124,8 @@ struct ShardedLayoutTests {
         try await withTestNetwork { network in
             let topology = try await BNGTopology.make(network, subscribers: 3)
             // 100.64.0.10 and 100.64.1.10 share shard 10a:; 100.64.0.11 has 10b:; .12 is not shaped.
-            try await topology.bng.addAddress("100.64.1.1/24", to: "sub0")
-            try await topology.host.addAddress("100.64.1.10/24", to: "h0")
+            try await topology.bng.addAddress(IPv4InterfaceAddress(IPv4Address(100, 64, 1, 1), prefixLength: 24), to: "sub0")
+            try await topology.host.addAddress(IPv4InterfaceAddress(IPv4Address(100, 64, 1, 10), prefixLength: 24), to: "h0")
             let shaped = [IPv4Address(100, 64, 0, 10), IPv4Address(100, 64, 1, 10), IPv4Address(100, 64, 0, 11)]
             let unshaped = IPv4Address(100, 64, 0, 12)
             let shaper = try await topology.bng.perform {
@@ -137,7 +137,7 @@ struct ShardedLayoutTests {
             }
             // Different counts per address, so a packet counted in a neighbour's class shows.
             for (offset, address) in (shaped + [unshaped]).enumerated() {
-                try await topology.host.check(["ping", "-c", "\(offset + 2)", "-i", "0.05", "-s", "1000", "-I", "\(address)", BNGTopology.serverAddress])
+                try await topology.host.check(["ping", "-c", "\(offset + 2)", "-i", "0.05", "-s", "1000", "-I", "\(address)", "\(BNGTopology.serverAddress)"])
             }
             let statistics = try shaper.statistics()
             for (offset, address) in shaped.enumerated() {

@@ -130,7 +130,7 @@ public final class ControlServer: Service, Sendable {
 
     /// Answers until graceful shutdown or cancellation.
     public func run() async throws {
-        try await BlockingService.run(name: "aether-control", stop: { [stopped, wakeup] in
+        try await BlockingService.run(name: "aether-control", stop: { [self] in
             stopped.store(true, ordering: .releasing)
             wakeup.signal()
         }) { [self] in serve() }
