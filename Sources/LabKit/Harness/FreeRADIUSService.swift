@@ -99,6 +99,15 @@ struct FreeRADIUSService {
                 "\tradius_db = \"host=\(postgres.socketDirectory) port=\(configuration.postgresPort) dbname=radius user=radius password=\(secrets.radiusDatabase)\"")
             return text
         }
+        // radacct has a Class column (3.0.22+) but the stock queries leave it out; RFC 2865 §5.25
+        // has the NAS echo Class in accounting, and the OSS reads the plan from it.
+        try edit("mods-config/sql/main/postgresql/queries.conf") { text in
+            var text = text
+            text = text.replacingLines(matching: "\tcolumn_name =", with: "\tcolumn_name = \", Class\"")
+            text = text.replacingLines(matching: "\tpacket_xlat =", with: "\tpacket_xlat = \", '%{Class}'\"")
+            text = text.replacingLines(matching: "\treply_xlat =", with: "\treply_xlat = \", '%{reply:Class}'\"")
+            return text
+        }
         // FreeRADIUS 3.2.1 predates the Blast-RADIUS fixes and signs no reply on its own (nor
         // an Accounting-Response, which RadiusKit also requires to be signed, SPEC §8); a
         // Message-Authenticator placed in the reply list is computed when the reply is encoded.

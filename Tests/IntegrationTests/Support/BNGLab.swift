@@ -1,0 +1,273 @@
+import AetherTestSupport
+import DHCPKit
+import EventSourcing
+import Foundation
+import LabKit
+import NetworkTypes
+
+/// One access node with subscriber hosts behind the real `aether-bng`, with the harness's Kea,
+/// FreeRADIUS and Redis, and an upstream "internet" running iperf3:
+///
+/// ```
+/// h1 ─p1┐                                          ┌─ svc0 ── services bridge ── Kea, FreeRADIUS, (Redis by socket)
+/// h2 ─p2┼ br0 ── up0 ═══ agg0  bng (aether-bng) ───┤
+/// …  ─pN┘  an (aether-relay)                       └─ up1 ── upstream 198.51.100.2 (iperf3)
+/// ```
+/// Every host's line gets a radcheck user (its User-Name, the lab password) in a radgroupreply
+/// plan; the BNG writes its store, control socket and log under the test's folder.
+final class BNGLab: @unchecked Sendable {
+    // Immutable after make(); `bng` is replaced only by restart(), which tests call serially.
+    let network: TestNetwork
+    let endpoints: ServiceEndpoints
+    let accessNode: NetworkNamespace
+    let bngNamespace: NetworkNamespace
+    let upstream: NetworkNamespace
+    let hosts: [NetworkNamespace]
+    let macs: [MACAddress]
+    let services: ServicesAttachment
+    let remoteID: String
+    let bngID: String
+    let stream: String
+    let configPath: String
+    var bng: BackgroundProcess
+    let relay: BackgroundProcess
+
+    static let upstreamAddress = IPv4Address(198, 51, 100, 2)
+    static let bngUpstreamAddress = IPv4Address(198, 51, 100, 1)
+    /// The lab's plan: 20 Mbit/s down, 5 Mbit/s up (vendor 43242 attributes in radgroupreply).
+    static let planDownloadKbps = 20_000
+    static let planUploadKbps = 5_000
+
+    var gateway: IPv4InterfaceAddress { services.subnet.gateway }
+
+    /// The User-Name of host `index` (0-based): `{bng}/{remote_id}/{circuit_id}`.
+    func userName(_ index: Int) -> String { "\(bngID)/\(remoteID)/\(remoteID)/\(index + 1)" }
+
+    private init(network: TestNetwork, endpoints: ServiceEndpoints, accessNode: NetworkNamespace, bngNamespace: NetworkNamespace,
+                 upstream: NetworkNamespace, hosts: [NetworkNamespace], macs: [MACAddress], services: ServicesAttachment,
+                 remoteID: String, bngID: String, stream: String, configPath: String, bng: BackgroundProcess, relay: BackgroundProcess) {
+        self.network = network
+        self.endpoints = endpoints
+        self.accessNode = accessNode
+        self.bngNamespace = bngNamespace
+        self.upstream = upstream
+        self.hosts = hosts
+        self.macs = macs
+        self.services = services
+        self.remoteID = remoteID
+        self.bngID = bngID
+        self.stream = stream
+        self.configPath = configPath
+        self.bng = bng
+        self.relay = relay
+    }
+
+    /// Builds the lab. `extraYAML` is appended to the BNG's configuration (timers, limits).
+    static func make(_ network: TestNetwork, endpoints: ServiceEndpoints, hosts count: Int,
+                     leases: ServicesAttachment.Leases = .normal, provision: Bool = true,
+                     timers: String = "interim_interval: 10\n  counters_interval: 2\n  idle_timeout: 600",
+                     extraYAML: String = "") async throws -> BNGLab {
+        let accessNode = try await network.namespace("an")
+        let bngNamespace = try await network.namespace("bng")
+        let upstream = try await network.namespace("up")
+        var hosts: [NetworkNamespace] = []
+        for index in 1...count { hosts.append(try await network.namespace("h\(index)")) }
+        let services = try await ServicesAttachment.attach(bngNamespace, in: network, endpoints: endpoints, leases: leases)
+        let macs = (1...count).map { MACAddress(0x02, 0xbe, UInt8(services.subnet.id), UInt8($0), .random(in: 0...255), .random(in: 0...255)) }
+        let tag = network.tag
+        let remoteID = "an-\(tag)"
+        let bngID = "bng-\(tag)"
+        let stream = "bng_events_\(tag)"
+        let keaInfo = endpoints.postgres.kea
+        let radiusInfo = endpoints.postgres.radius
+        let password = "lab"
+        network.onCleanup {
+            for mac in macs {
+                _ = try? PostgresConnection(keaInfo).query("DELETE FROM lease4 WHERE hwaddr = decode($1, 'hex')", [Hex.encode(mac.bytes)])
+            }
+            let radius = try? PostgresConnection(radiusInfo)
+            _ = try? radius?.query("DELETE FROM radcheck WHERE username LIKE $1", ["\(bngID)/%"])
+            _ = try? radius?.query("DELETE FROM radusergroup WHERE username LIKE $1", ["\(bngID)/%"])
+            _ = try? radius?.query("DELETE FROM radgroupreply WHERE groupname = $1", ["plan-\(tag)"])
+            _ = try? radius?.query("DELETE FROM radacct WHERE username LIKE $1", ["\(bngID)/%"])
+            _ = try? radius?.query("DELETE FROM radpostauth WHERE username LIKE $1", ["\(bngID)/%"])
+        }
+
+        // Wiring, as the lab does it.
+        for (index, host) in hosts.enumerated() {
+            try await host.addVeth("eth0", mac: macs[index], peer: "p\(index + 1)", in: accessNode)
+        }
+        try await accessNode.addVeth("up0", peer: "agg0", in: bngNamespace)
+        try await bngNamespace.addVeth("up1", peer: "eth0", in: upstream)
+        try await AccessNodeBridge(namespace: accessNode, uplink: "up0", ports: (1...count).map { "p\($0)" }).configure()
+        try await SubscriberGateway(namespace: bngNamespace, interface: "agg0", gateways: [services.subnet.gateway]).configure()
+        try await bngNamespace.addAddress(IPv4InterfaceAddress(bngUpstreamAddress, prefixLength: 24), to: "up1")
+        try await bngNamespace.ip("link", "set", "lo", "up")
+        try await upstream.addAddress(IPv4InterfaceAddress(upstreamAddress, prefixLength: 24), to: "eth0")
+        try await upstream.addRoute(services.subnet.prefix, via: bngUpstreamAddress)
+
+        // RADIUS: a plan and one user per line.
+        let radius = try PostgresConnection(radiusInfo)
+        try radius.query("INSERT INTO radgroupreply (groupname, attribute, op, value) VALUES ($1, 'Aether-Download-Rate', ':=', $2), ($1, 'Aether-Upload-Rate', ':=', $3), ($1, 'Class', ':=', $4)",
+                         ["plan-\(tag)", "\(planDownloadKbps)", "\(planUploadKbps)", "plan-\(tag)"])
+        if provision {
+            for index in 0..<count {
+                let name = "\(bngID)/\(remoteID)/\(remoteID)/\(index + 1)"
+                try radius.query("INSERT INTO radcheck (username, attribute, op, value) VALUES ($1, 'Cleartext-Password', ':=', $2)", [name, password])
+                try radius.query("INSERT INTO radusergroup (username, groupname, priority) VALUES ($1, $2, 1)", [name, "plan-\(tag)"])
+            }
+        }
+
+        // The access node's relay.
+        let relayConfig = network.directory + "/relay.json"
+        let ports = Dictionary(uniqueKeysWithValues: (1...count).map { ("p\($0)", RelayAgentIdentifier(text: "\(remoteID)/\($0)")) })
+        try JSONEncoder().encode(AccessNodeRelayFile(remoteID: RelayAgentIdentifier(text: remoteID), uplink: "up0", ports: ports))
+            .write(to: URL(fileURLWithPath: relayConfig))
+        let relay = try network.spawn([try BuiltProducts.executable("aether-relay"), "--config", relayConfig], in: accessNode, log: "aether-relay")
+        try await Readiness.wait(for: "aether-relay", timeoutSeconds: 15) { relay.log().contains("aether-relay running") }
+
+        // The BNG.
+        let secrets = network.directory + "/secrets"
+        try FileManager.default.createDirectory(atPath: secrets, withIntermediateDirectories: true)
+        try endpoints.radius.secret.write(toFile: secrets + "/radius", atomically: true, encoding: .utf8)
+        try (endpoints.redis.password ?? "").write(toFile: secrets + "/redis", atomically: true, encoding: .utf8)
+        guard case .unixSocket(let redisSocket) = endpoints.redis.address else {
+            throw LabKitError(.invalidConfiguration, "the harness's Redis has no Unix socket")
+        }
+        let configPath = network.directory + "/bng.yaml"
+        try """
+            bng:
+              id: \(bngID)
+              nas_ip: \(services.address)
+              state_dir: \(network.directory)/bng
+            subscribers:
+              interface: agg0
+              access_nodes:
+                - remote_id: \(remoteID)
+                  gateway: \(services.subnet.gateway)
+            dhcp:
+              servers: [\(endpoints.servicesAddress)]
+              server_interface: \(services.interface)
+            radius:
+              authentication: [{ address: \(endpoints.radius.address), port: \(endpoints.radius.authenticationPort) }]
+              accounting: [{ address: \(endpoints.radius.address), port: \(endpoints.radius.accountingPort) }]
+              secret: { file: \(secrets)/radius }
+              password: \(password)
+              timeout: 1
+              attempts: 2
+            coa:
+              clients: [{ network: \(IPv4Network(containing: endpoints.servicesAddress, prefixLength: endpoints.servicesPrefixLength)), secret: { file: \(secrets)/radius } }]
+            redis:
+              socket: \(redisSocket)
+              password: { file: \(secrets)/redis }
+              stream: \(stream)
+            kea:
+              socket: \(endpoints.kea.controlSocket)
+            shaping:
+              ifb: ifb0
+            timers:
+              \(timers)
+            management:
+              metrics: 127.0.0.1:9103
+            \(extraYAML)
+
+            """.write(toFile: configPath, atomically: true, encoding: .utf8)
+        let bng = try Self.startBNG(network: network, in: bngNamespace, config: configPath)
+        return BNGLab(network: network, endpoints: endpoints, accessNode: accessNode, bngNamespace: bngNamespace, upstream: upstream,
+                      hosts: hosts, macs: macs, services: services, remoteID: remoteID, bngID: bngID, stream: stream,
+                      configPath: configPath, bng: bng, relay: relay)
+    }
+
+    static func startBNG(network: TestNetwork, in namespace: NetworkNamespace, config: String, log: String = "aether-bng") throws -> BackgroundProcess {
+        let process = try network.spawn([try BuiltProducts.executable("aether-bng"), "run", "--config", config, "--log-level", "debug"],
+                                        in: namespace, log: log)
+        return process
+    }
+
+    /// Waits until the BNG answers on its control socket.
+    func waitForBNG() async throws {
+        try await Readiness.wait(for: "aether-bng control socket", timeoutSeconds: 30) {
+            guard self.bng.isRunning else { throw LabKitError(.daemonExited, "aether-bng exited:\n\(self.bng.log().suffix(3000))") }
+            return (try? await self.sessions()) != nil
+        }
+    }
+
+    /// `aether-bng sessions --json`, parsed.
+    func sessions() async throws -> [[String: Any]] {
+        let output = try await bngNamespace.check([try BuiltProducts.executable("aether-bng"), "sessions", "--config", configPath, "--json"])
+        return (try JSONSerialization.jsonObject(with: Data(output.standardOutput.utf8)) as? [[String: Any]]) ?? []
+    }
+
+    /// The BNG's Prometheus metrics.
+    func metrics() async throws -> PrometheusText {
+        PrometheusText(try await bngNamespace.check(["curl", "-sf", "http://127.0.0.1:9103/metrics"]).standardOutput)
+    }
+
+    /// The events of this BNG's stream, decoded, in stream order.
+    func events() throws -> [EventEnvelope] {
+        let connection = try RedisConnection(endpoints.redis)
+        let entries = try connection.command(["XRANGE", stream, "-", "+"])
+        let codec = EventCodec()
+        return try (entries.array ?? []).compactMap { entry -> EventEnvelope? in
+            guard let fields = entry.array?[1].array, let index = fields.firstIndex(of: .bulk(Array(EventStreamFormat.eventField.utf8))),
+                  let bytes = fields[index + 1].bytes else { return nil }
+            return try codec.decode(bytes)
+        }
+    }
+
+    /// radacct rows of this BNG, oldest first.
+    func radacct() throws -> [[String: String?]] {
+        let rows = try PostgresConnection(endpoints.postgres.radius).query("""
+            SELECT acctsessionid, username, nasportid, class, host(framedipaddress) AS ip, acctstarttime::text AS started,
+                   acctstoptime::text AS stopped, acctinputoctets::text AS input, acctoutputoctets::text AS output,
+                   acctterminatecause AS cause, acctupdatetime::text AS updated
+            FROM radacct WHERE username LIKE $1 ORDER BY radacctid
+            """, ["\(bngID)/%"])
+        return try rows.rows.indices.map { index in
+            var row: [String: String?] = [:]
+            for column in ["acctsessionid", "username", "nasportid", "class", "ip", "started", "stopped", "input", "output", "cause", "updated"] {
+                row[column] = try rows.value(column, row: index)
+            }
+            return row
+        }
+    }
+
+    /// Runs `dhclient -1` on host `index` with its own lease file; returns the file's path.
+    func dhclient(_ index: Int) async throws -> String {
+        let leases = network.directory + "/h\(index + 1).leases"
+        let pid = network.directory + "/h\(index + 1).pid"
+        let result = try await hosts[index].run(["dhclient", "-1", "-v", "-lf", leases, "-pf", pid, "eth0"], timeoutSeconds: 90)
+        guard result.succeeded else {
+            throw LabKitError(.commandFailed, "dhclient on h\(index + 1): \(result.standardError)\nbng: \(bng.log().suffix(3000))")
+        }
+        network.onCleanup { [hosts] in _ = try? await hosts[index].run(["dhclient", "-x", "-lf", leases, "-pf", pid, "eth0"]) }
+        return leases
+    }
+
+    /// Releases host `index`'s dhclient lease (RELEASE, unicast to the gateway).
+    func release(_ index: Int) async throws {
+        let leases = network.directory + "/h\(index + 1).leases"
+        let pid = network.directory + "/h\(index + 1).pid"
+        try await hosts[index].check(["dhclient", "-r", "-lf", leases, "-pf", pid, "eth0"])
+    }
+
+    /// Host `index`'s IPv4 address on eth0.
+    func address(of index: Int) async throws -> IPv4Address {
+        let text = try await hosts[index].ip("-4", "-o", "addr", "show", "dev", "eth0").standardOutput
+        guard let field = text.split(separator: " ").first(where: { $0.contains("/") }),
+              let address = IPv4InterfaceAddress(String(field))?.address else {
+            throw LabKitError(.commandFailed, "h\(index + 1) has no IPv4 address: \(text)")
+        }
+        return address
+    }
+
+    /// The session the BNG holds for `address`, when it is authorized (polls the control socket).
+    func waitForAuthorizedSession(at address: IPv4Address, timeoutSeconds: Double = 30) async throws -> [String: Any] {
+        var found: [String: Any]?
+        try await Readiness.wait(for: "an authorized session for \(address)", timeoutSeconds: timeoutSeconds) {
+            found = try await self.sessions().first { $0["address"] as? String == "\(address)" && $0["auth_state"] as? String == "AUTHORIZED" }
+            return found != nil
+        }
+        return found ?? [:]
+    }
+}
