@@ -25,6 +25,14 @@ public struct RADIUSRateLimits: Sendable, Hashable, Codable {
         downloadKbps == nil && uploadKbps == nil && downloadBurstKbit == nil && uploadBurstKbit == nil
     }
 
+    /// These rates with every value `newer` gives replacing ours (a CoA-Request naming only the
+    /// download rate leaves the upload rate as it was, RFC 5176 §3.1).
+    public func updated(with newer: RADIUSRateLimits) -> RADIUSRateLimits {
+        RADIUSRateLimits(downloadKbps: newer.downloadKbps ?? downloadKbps, uploadKbps: newer.uploadKbps ?? uploadKbps,
+                         downloadBurstKbit: newer.downloadBurstKbit ?? downloadBurstKbit,
+                         uploadBurstKbit: newer.uploadBurstKbit ?? uploadBurstKbit)
+    }
+
     /// Reads the rates from `packet`. WISPr bit/s are converted to kbit/s rounding up, so a
     /// non-zero rate never becomes 0.
     ///

@@ -274,6 +274,10 @@ extension [SessionEngineAction] {
             .reshape(address: EngineHarness.address, rates: RADIUSRateLimits(downloadKbps: 100_000, uploadKbps: 20_000))))
         #expect(harness.handle(.changePolicy(.sessionID(id), RADIUSPacket(code: .coaRequest, identifier: 5), token: 6))
                 == [.answer(token: 6, .nak(cause: .missingAttribute))])
+        // Naming one direction leaves the other as it was.
+        let downOnly = RADIUSPacket(code: .coaRequest, identifier: 6, attributes: try RADIUSRateLimits(downloadKbps: 8_000).aetherAttributes())
+        #expect(harness.handle(.changePolicy(.sessionID(id), downOnly, token: 7)).contains(
+            .reshape(address: EngineHarness.address, rates: RADIUSRateLimits(downloadKbps: 8_000, uploadKbps: 20_000))))
     }
 }
 

@@ -45,4 +45,12 @@ import Testing
         ).encodedAttributes()
         #expect(errorCode { _ = try RADIUSRateLimits(packet: RADIUSPacket(code: .accessAccept, identifier: 1, attributes: bad)) } == .invalidValueLength)
     }
+
+    @Test func anUpdateReplacesOnlyTheValuesItGives() {
+        let plan = RADIUSRateLimits(downloadKbps: 20_000, uploadKbps: 5_000, downloadBurstKbit: 200)
+        #expect(plan.updated(with: RADIUSRateLimits(downloadKbps: 8_000)) == RADIUSRateLimits(downloadKbps: 8_000, uploadKbps: 5_000, downloadBurstKbit: 200))
+        #expect(plan.updated(with: RADIUSRateLimits(uploadBurstKbit: 50)) == RADIUSRateLimits(downloadKbps: 20_000, uploadKbps: 5_000,
+                                                                                            downloadBurstKbit: 200, uploadBurstKbit: 50))
+        #expect(plan.updated(with: RADIUSRateLimits()) == plan)
+    }
 }

@@ -229,8 +229,8 @@ extension SessionEngine {
         for var session in targets {
             var policy = session.policy ?? SessionPolicy()
             if !change.rates.isEmpty {
-                policy.rates = change.rates
-                actions.append(.reshape(address: session.address, rates: change.rates))
+                policy.rates = policy.rates.updated(with: change.rates)
+                actions.append(.reshape(address: session.address, rates: policy.rates))
             }
             policy.sessionTimeout = change.sessionTimeout ?? policy.sessionTimeout
             policy.idleTimeout = change.idleTimeout ?? policy.idleTimeout
