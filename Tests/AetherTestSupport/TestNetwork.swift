@@ -51,7 +51,10 @@ public final class TestNetwork: @unchecked Sendable {
             try? await namespace.delete()
             try? FileManager.default.removeItem(atPath: "/etc/netns/\(namespace.name)")
         }
-        try? FileManager.default.removeItem(atPath: directory)
+        // AETHER_KEEP_TEST_LOGS=1 keeps the directory (daemon logs, configs) for a post-mortem.
+        if ProcessInfo.processInfo.environment["AETHER_KEEP_TEST_LOGS"] == nil {
+            try? FileManager.default.removeItem(atPath: directory)
+        }
     }
 }
 

@@ -29,11 +29,7 @@ struct AccessNodeForwardingTests {
             }
 
             // Upstream: ping and iperf3 from both hosts.
-            let server = try network.spawn(["iperf3", "-s", "-p", "5201"], in: lab.upstream, log: "iperf3-server")
-            try await Readiness.wait(for: "iperf3 server on 5201", timeoutSeconds: 15) {
-                try await lab.upstream.run(["ss", "-Hltn", "sport = :5201"]).standardOutput.contains("5201")
-            }
-            _ = server
+            try await lab.upstream.startIperfServer(network)
             var sentUp: [IPv4Address: Int] = [:]
             for (index, address) in [h1, h2].enumerated() {
                 try await lab.hosts[index].check(["ping", "-c", "3", "-i", "0.2", "-W", "2", "\(AccessLab.upstreamAddress)"])

@@ -108,15 +108,10 @@ extension BNGSessionTests {
             let session = try await lab.waitForAuthorizedSession(at: address)
             let id = try #require(session["session_id"] as? String)
 
-            let server = try network.spawn(["iperf3", "-s", "-p", "5201"], in: lab.upstream, log: "iperf3-server")
-            _ = server
-            try await Readiness.wait(for: "iperf3 server", timeoutSeconds: 15) {
-                try await lab.upstream.run(["ss", "-Hltn", "sport = :5201"]).standardOutput.contains("5201")
-            }
+            try await lab.upstream.startIperfServer(network)
             // Rates: download (the server sends, -R) against the 20 Mbit/s plan, upload against 5 Mbit/s.
             func iperf(_ extra: [String]) async throws -> IperfResult {
-                try IperfResult(try await lab.hosts[0].check(["iperf3", "-c", "\(BNGLab.upstreamAddress)", "-p", "5201", "-J"] + extra,
-                                                             timeoutSeconds: 60).standardOutput)
+                try await lab.hosts[0].iperf(to: BNGLab.upstreamAddress, extra)
             }
             let downRate = try await iperf(["-t", "6", "-O", "1", "-R"])
             let upRate = try await iperf(["-t", "6", "-O", "1"])
@@ -253,22 +248,3 @@ extension BNGSessionTests {
 }
 
 /// The parts of `iperf3 -J` the tests read.
-struct IperfResult {
-    let receivedBitsPerSecond: Double
-    let totalReceivedBytes: Int
-    let omittedBytes: Int
-
-    init(_ json: String) throws {
-        let root = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any]
-        let end = root?["end"] as? [String: Any]
-        let received = end?["sum_received"] as? [String: Any]
-        guard let rate = received?["bits_per_second"] as? Double, let bytes = (received?["bytes"] as? NSNumber)?.intValue else {
-            throw LabKitError(.commandFailed, "iperf3 printed no sum_received: \(json.prefix(400))")
-        }
-        receivedBitsPerSecond = rate
-        totalReceivedBytes = bytes
-        let intervals = root?["intervals"] as? [[String: Any]] ?? []
-        omittedBytes = intervals.filter { ($0["sum"] as? [String: Any])?["omitted"] as? Bool == true }
-            .compactMap { (($0["sum"] as? [String: Any])?["bytes"] as? NSNumber)?.intValue }.reduce(0, +)
-    }
-}

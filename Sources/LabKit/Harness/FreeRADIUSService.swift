@@ -12,8 +12,10 @@ struct FreeRADIUSService {
 
     static let systemConfiguration = "/etc/freeradius/3.0"
 
-    var directory: String { configuration.stateDirectory + "/radius" }
-    var configurationDirectory: String { directory + "/raddb" }
+    var directory: String { Self.directory(in: configuration.stateDirectory) }
+    var configurationDirectory: String { Self.configurationDirectory(in: configuration.stateDirectory) }
+    static func directory(in stateDirectory: String) -> String { stateDirectory + "/radius" }
+    static func configurationDirectory(in stateDirectory: String) -> String { directory(in: stateDirectory) + "/raddb" }
     var runDirectory: String { directory + "/run" }
     var logDirectory: String { directory + "/log" }
     var pidPath: String { runDirectory + "/freeradius.pid" }
@@ -170,4 +172,10 @@ extension String {
             .map { $0.hasPrefix(prefix) ? Substring(replacement) : $0 }
             .joined(separator: "\n")
     }
+}
+
+extension ServiceEndpoints {
+    /// The harness's FreeRADIUS configuration directory: `radclient -d` there knows the Aether
+    /// vendor dictionary (43242) as well as the standard ones.
+    public var radiusDictionaryDirectory: String { FreeRADIUSService.configurationDirectory(in: stateDirectory) }
 }
