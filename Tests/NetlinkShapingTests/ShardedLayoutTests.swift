@@ -137,7 +137,7 @@ struct ShardedLayoutTests {
             }
             // Different counts per address, so a packet counted in a neighbour's class shows.
             for (offset, address) in (shaped + [unshaped]).enumerated() {
-                try await topology.host.check(["ping", "-c", "\(offset + 2)", "-i", "0.05", "-s", "1000", "-I", "\(address)", BNGTopology.serverAddress])
+                try await topology.host.check(["ping", "-c", "\(offset + 2)", "-i", "0.05", "-s", "1000", "-I", "\(address)", "\(BNGTopology.serverAddress)"])
             }
             let statistics = try shaper.statistics()
             for (offset, address) in shaped.enumerated() {
