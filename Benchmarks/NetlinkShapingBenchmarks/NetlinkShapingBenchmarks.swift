@@ -117,7 +117,13 @@ final class Bench: @unchecked Sendable {
         guard status == 0 else { throw NetlinkShapingError(.kernelRejected, "\(arguments.joined(separator: " ")) exited \(status)") }
     }
 
-    func delete() async { try? await namespace.delete() }
+    /// Tears the shapers down before deleting the namespace: the kernel cleans a deleted
+    /// namespace up later, in a worker holding the RTNL lock, and tens of thousands of classes
+    /// take it seconds to minutes — time the next benchmark would otherwise be charged for.
+    func delete() async {
+        for shaper in shapers { try? shaper.tearDown() }
+        try? await namespace.delete()
+    }
 }
 
 nonisolated(unsafe) var shared: Bench?

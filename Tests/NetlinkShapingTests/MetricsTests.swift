@@ -68,6 +68,11 @@ struct MetricsTests {
                 let shaper = try Shaper(configuration: configuration, netlink: netlink, metricsFactory: metrics)
                 try shaper.start()
                 try shaper.apply(addresses.prefix(2).map { ($0, RateProfile.megabits(download: 5, upload: 5)) })
+                // Counters come from one class dump per interface and shard in use: 2 here, not 2 × 257.
+                let classDumps = try metrics.expectCounter("aether_netlink_requests_total", [("family", "route"), ("operation", "get_class")])
+                let before = classDumps.totalValue
+                #expect(try shaper.statistics().count == 2)
+                #expect(classDumps.totalValue - before == 2)
                 try shaper.remove(addresses[1])
                 // Another class at the next id: the kernel refuses, the subscriber is rolled back.
                 _ = try netlink.socket.execute(HTBClass(classID: TCHandle(major: 0x109, minor: 4), parent: TCHandle(major: 0x109, minor: 1),

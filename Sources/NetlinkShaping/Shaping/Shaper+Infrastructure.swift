@@ -1,12 +1,12 @@
 import CLinuxNet
 
-/// What one shaped interface holds at our handles: one qdisc dump, one class dump, and one
+/// What one shaped interface holds at our handles: one qdisc dump, then one class dump and one
 /// filter dump (our priority) per qdisc of ours that exists.
 struct ShapingSnapshot {
     let link: NetworkLink
     /// Our qdiscs by handle: the root and, in the sharded layout, the shards present.
     var qdiscs: Set<TCHandle> = []
-    /// Every HTB class of the interface by id.
+    /// The HTB classes of our qdiscs by id.
     var classes: [TCHandle: HTBClass] = [:]
     /// Our-priority u32 filters of each of our qdiscs.
     var filters: [TCHandle: [U32Filter]] = [:]
@@ -52,8 +52,11 @@ extension Shaper {
                 snapshot.qdiscs.insert(qdisc.handle)
             }
         }
-        for object in try netlink.classes(interfaceIndex: link.index) {
-            if let htbClass = HTBClass(object), snapshot.classes[htbClass.classID] == nil { snapshot.classes[htbClass.classID] = htbClass }
+        // One class dump per qdisc: a whole-interface dump is O(classes²) (see RoutingNetlink.classes).
+        for qdisc in snapshot.qdiscs {
+            for object in try netlink.classes(interfaceIndex: link.index, qdisc: qdisc) {
+                if let htbClass = HTBClass(object), snapshot.classes[htbClass.classID] == nil { snapshot.classes[htbClass.classID] = htbClass }
+            }
         }
         for qdisc in snapshot.qdiscs {
             snapshot.filters[qdisc] = try netlink.filters(interfaceIndex: link.index, parent: qdisc).compactMap(U32Filter.init)

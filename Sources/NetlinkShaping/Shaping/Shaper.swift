@@ -201,13 +201,18 @@ public final class Shaper: @unchecked Sendable {
         }
     }
 
-    /// Counters of every shaped subscriber, read with one class dump per interface (a dump lists
-    /// the classes of every qdisc of the interface, shards included).
+    /// Counters of every shaped subscriber, read with one class dump per interface and qdisc that
+    /// holds subscribers (each shard in use, or the root qdisc). Per-qdisc dumps, not one per
+    /// interface: see `RoutingNetlink.classes(interfaceIndex:qdisc:)` for why that is O(n²).
     public func statistics() throws -> [IPv4Address: SubscriberShapingStatistics] {
         try lock.withLock {
             let (download, upload) = try links()
-            let down = try netlink.classStatistics(interfaceIndex: download.index)
-            let up = try netlink.classStatistics(interfaceIndex: upload.index)
+            var down: [TCHandle: TrafficControlStatistics] = [:]
+            var up: [TCHandle: TrafficControlStatistics] = [:]
+            for qdisc in Set(table.values.map(\.qdisc)).sorted() {
+                down.merge(try netlink.classStatistics(interfaceIndex: download.index, qdisc: qdisc)) { first, _ in first }
+                up.merge(try netlink.classStatistics(interfaceIndex: upload.index, qdisc: qdisc)) { first, _ in first }
+            }
             var result: [IPv4Address: SubscriberShapingStatistics] = [:]
             result.reserveCapacity(table.count)
             for (address, subscriber) in table {

@@ -89,17 +89,27 @@ public final class RoutingNetlink: Sendable {
             .filter { $0.interfaceIndex == interfaceIndex }
     }
 
-    /// The classes of one interface with their counters (`tc -s class show dev DEV`), in one dump.
-    public func classes(interfaceIndex: Int32) throws -> [TrafficControlObject] {
-        try socket.dump(TrafficControlRequests.dump(Int32(RTM_GETTCLASS), interfaceIndex: interfaceIndex, summary: "list classes of interface \(interfaceIndex)"))
+    /// The classes of one interface with their counters (`tc -s class show dev DEV`), in one dump —
+    /// or, with `qdisc`, only that qdisc's classes (`tc -s class show dev DEV parent 10a:`).
+    ///
+    /// Prefer `qdisc` when the interface has many qdiscs: a whole-interface dump visits every
+    /// qdisc of the interface again for each 32 KiB part of the answer, the hidden default leaf
+    /// qdisc of every HTB class included, so it costs O(classes²); a dump of one qdisc looks it
+    /// up once and lists just its classes.
+    public func classes(interfaceIndex: Int32, qdisc: TCHandle? = nil) throws -> [TrafficControlObject] {
+        let scope = qdisc.map { " qdisc \($0)" } ?? ""
+        return try socket.dump(TrafficControlRequests.dump(Int32(RTM_GETTCLASS), interfaceIndex: interfaceIndex,
+                                                           parent: qdisc ?? TCHandle(rawValue: 0),
+                                                           summary: "list classes of\(scope) interface \(interfaceIndex)"))
             .filter { $0.type == UInt16(RTM_NEWTCLASS) }
             .map(TrafficControlObject.init)
+            .filter { qdisc == nil || $0.handle.major == qdisc?.major }
     }
 
-    /// Counters of every class of one interface by class id, in one dump.
-    public func classStatistics(interfaceIndex: Int32) throws -> [TCHandle: TrafficControlStatistics] {
+    /// Counters of every class of one interface (or of one of its qdiscs) by class id, in one dump.
+    public func classStatistics(interfaceIndex: Int32, qdisc: TCHandle? = nil) throws -> [TCHandle: TrafficControlStatistics] {
         var result: [TCHandle: TrafficControlStatistics] = [:]
-        for object in try classes(interfaceIndex: interfaceIndex) {
+        for object in try classes(interfaceIndex: interfaceIndex, qdisc: qdisc) {
             if let statistics = object.statistics { result[object.handle] = statistics }
         }
         return result
