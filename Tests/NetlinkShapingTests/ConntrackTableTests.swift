@@ -19,7 +19,7 @@ struct ConntrackTableTests {
             let (firewall, conntrack) = try await topology.bng.perform {
                 let firewall = try SubscriberFirewall(configuration: SubscriberFirewallTests.configuration, context: NFTContext())
                 try firewall.start()
-                try firewall.add([subscriber, bystander])
+                try firewall.add(BNGTopology.bindings([subscriber, bystander]))
                 return (firewall, try ConntrackTable())
             }
             _ = try network.spawn(["iperf3", "-s", "-p", "5201"], in: topology.server, log: "iperf3-server")

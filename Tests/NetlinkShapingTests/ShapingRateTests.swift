@@ -22,7 +22,7 @@ struct ShapingRateTests {
             try shaper.apply([(slow, .megabits(download: 10, upload: 10)), (fast, .megabits(download: 50, upload: 50))])
             let firewall = try SubscriberFirewall(configuration: SubscriberFirewallTests.configuration, context: NFTContext())
             try firewall.start()
-            try firewall.add([slow, fast])
+            try firewall.add(BNGTopology.bindings([slow, fast]))
             return (shaper, firewall)
         }
         _ = try network.spawn(["iperf3", "-s", "-p", "5201"], in: topology.server, log: "iperf3-server")

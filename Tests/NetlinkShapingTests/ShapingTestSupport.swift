@@ -55,12 +55,19 @@ struct BNGTopology {
     let server: NetworkNamespace
     let subscribers: [IPv4Address]
     static let serverAddress = IPv4Address(198, 51, 100, 2)
+    /// The host's MAC (h0): every subscriber address of the host sends from it.
+    static let hostMAC = MACAddress(0x02, 0x00, 0x5e, 0x00, 0x00, 0x0a)
+
+    /// The subscribers as the firewall authorizes them: each address with the host's MAC.
+    static func bindings(_ addresses: [IPv4Address]) -> [IPv4Address: MACAddress] {
+        Dictionary(uniqueKeysWithValues: addresses.map { ($0, hostMAC) })
+    }
 
     static func make(_ network: TestNetwork, subscribers count: Int = 1) async throws -> BNGTopology {
         let host = try await network.namespace("h")
         let bng = try await network.namespace("bng")
         let server = try await network.namespace("srv")
-        try await bng.addVeth("sub0", peer: "h0", in: host)
+        try await host.addVeth("h0", mac: hostMAC, peer: "sub0", in: bng)
         try await bng.addVeth("up0", peer: "srv0", in: server)
         try await bng.addAddress(IPv4InterfaceAddress(IPv4Address(100, 64, 0, 1), prefixLength: 24), to: "sub0")
         try await bng.addAddress(IPv4InterfaceAddress(IPv4Address(198, 51, 100, 1), prefixLength: 24), to: "up0")

@@ -13,6 +13,14 @@ struct SubscriberFirewallTests {
         (0..<count).map { IPv4Address(value: IPv4Address(100, 64, 0, 0).value + UInt32($0) + 10) }
     }
 
+    /// Each address with a MAC of its own.
+    static func bindings(_ addresses: [IPv4Address]) -> [IPv4Address: MACAddress] {
+        Dictionary(uniqueKeysWithValues: addresses.map { address in
+            let value = address.value
+            return (address, MACAddress(0x02, 0xaa, 0, UInt8(truncatingIfNeeded: value >> 16), UInt8(truncatingIfNeeded: value >> 8), UInt8(truncatingIfNeeded: value)))
+        })
+    }
+
     @Test func createsTheTableAddsAndRemovesInBatchesAndReadoptsUnchanged() async throws {
         try await withTestNetwork { network in
             let namespace = try await network.namespace("nft")
@@ -20,8 +28,8 @@ struct SubscriberFirewallTests {
             let report = try await namespace.perform { () -> SubscriberFirewallStartReport in
                 let firewall = try SubscriberFirewall(configuration: Self.configuration, context: NFTContext())
                 let report = try firewall.start()
-                try firewall.add(addresses)
-                try firewall.add([IPv4Address(100, 64, 9, 1)], authorize: false)
+                try firewall.add(Self.bindings(addresses))
+                try firewall.add([IPv4Address(100, 64, 9, 1)])
                 try firewall.remove(Array(addresses.suffix(100)))
                 return report
             }
@@ -34,11 +42,14 @@ struct SubscriberFirewallTests {
             #expect(String(describing: up["stmt"] ?? "").contains("counter"))
             let authorized = try #require(sets.first { $0["name"] as? String == "authorized" })
             #expect((authorized["elem"] as? [Any])?.count == 400)
-            #expect(objects.compactMap { $0["rule"] }.count == 10)
+            let pairs = try #require(sets.first { $0["name"] as? String == "authorized_mac" })
+            #expect((pairs["elem"] as? [Any])?.count == 400)
+            #expect(objects.compactMap { $0["rule"] }.count == 10 + 3)   // forward + input
             let text = try await namespace.check(["nft", "list", "chain", "inet", "aether_test", "subscriber_forward"]).standardOutput
             #expect(text.contains("hook forward priority filter; policy accept;"))
             #expect(text.contains("iifname \"sub0\" udp sport 68 udp dport 67 accept"))
-            #expect(text.contains("iifname \"sub0\" ip saddr != @authorized drop"))
+            #expect(text.contains("iifname \"sub0\" ether saddr . ip saddr != @authorized_mac drop"))
+            #expect(text.contains("oifname \"sub0\" ip daddr != @authorized drop"))
             #expect(text.contains("oifname \"sub0\" ct state invalid drop"))
             #expect(text.contains("ip daddr @sub_down"))
 
@@ -52,6 +63,7 @@ struct SubscriberFirewallTests {
             #expect(!adopted.createdTable)
             #expect(adopted.adoptedSubscribers == 401)
             #expect(adopted.adoptedAuthorized == 400)
+            #expect(!adopted.rewroteInputChain)
             #expect(counters.count == 401)
             #expect(counters[addresses[0]] == SubscriberCounters())
 
@@ -90,7 +102,7 @@ struct SubscriberFirewallTests {
             }
             #expect(errors["badName"]??.code == .invalidArgument)
             #expect(errors["conflict"]??.code == .adoptionConflict)
-            #expect(errors["conflict"]??.message.contains("table inet aether_other exists with sets [], chains [\"c\"] and 0 rules") == true)
+            #expect(errors["conflict"]??.message.contains("table inet aether_other exists with sets [], chains [\"c\"] and 0 forward rules") == true)
             #expect(errors["duplicate"]??.code == .subscriberExists)
             #expect(errors["unknown"]??.code == .subscriberNotFound)
             #expect(errors["badCommand"]??.code == .nftablesCommandFailed)
@@ -113,7 +125,7 @@ struct SubscriberFirewallTests {
             let firewall = try await topology.bng.perform {
                 let firewall = try SubscriberFirewall(configuration: Self.configuration, context: NFTContext())
                 try firewall.start()
-                try firewall.add([subscriber], authorize: false)
+                try firewall.add([subscriber])
                 return firewall
             }
             let blocked = try await topology.host.run(["ping", "-c", "2", "-W", "1", "-i", "0.2", "\(BNGTopology.serverAddress)"])
@@ -129,10 +141,15 @@ struct SubscriberFirewallTests {
                 (try? String(contentsOfFile: received, encoding: .utf8))?.contains("discover") == true
             }
             await listener.terminate()
-            try firewall.authorize([subscriber])
+            // Authorized with another MAC: the subscriber's own packets are still dropped.
+            try firewall.authorize([subscriber: MACAddress(0x02, 0, 0, 0, 0, 0x99)])
+            let spoofed = try await topology.host.run(["ping", "-c", "1", "-W", "1", "\(BNGTopology.serverAddress)"])
+            #expect(!spoofed.succeeded)
+            try firewall.authorize([subscriber: BNGTopology.hostMAC])
+            #expect(firewall.authorized == [subscriber: BNGTopology.hostMAC])
             try await topology.host.check(["ping", "-c", "3", "-i", "0.2", "-s", "972", "\(BNGTopology.serverAddress)"])
             let counters = try #require(try firewall.counters()[subscriber])
-            #expect(counters.packetsUp >= 3)       // 3 echo requests (the DHCP datagram counts too)
+            #expect(counters.packetsUp >= 3)       // 3 echo requests (the DHCP datagram and the spoofed pings count too)
             #expect(counters.packetsDown == 3)     // 3 echo replies of 1000 bytes
             #expect(counters.bytesDown == 3 * 1000)
             try firewall.deauthorize([subscriber])
@@ -140,4 +157,62 @@ struct SubscriberFirewallTests {
             #expect(!again.succeeded)
         }
     }
+
+    @Test func theBNGItselfAnswersSubscribersOnlyDHCPAndPingAndManagementPortsOnlyOnManagementInterfaces() async throws {
+        try await withTestNetwork { network in
+            let topology = try await BNGTopology.make(network, subscribers: 1)
+            try await topology.bng.ip("link", "set", "lo", "up")
+            let configuration = SubscriberFirewallConfiguration(tableName: "aether_test", subscriberInterfaces: ["sub0"],
+                                                                managementInterfaces: ["mgmt0"], managementPorts: [ManagementPort(.udp, 3799)])
+            let firewall = try await topology.bng.perform {
+                let firewall = try SubscriberFirewall(configuration: configuration, context: NFTContext())
+                try firewall.start()
+                return firewall
+            }
+            // Unauthorized, the subscriber may still ping its gateway and reach the relay on UDP 67.
+            try await topology.host.check(["ping", "-c", "1", "-W", "2", "100.64.0.1"])
+            var listeners: [UInt16: (BackgroundProcess, String)] = [:]
+            for port: UInt16 in [67, 3799, 3800] {
+                let file = network.directory + "/udp-\(port).txt"
+                listeners[port] = (try network.spawn(["socat", "-u", "UDP4-RECV:\(port)", "CREATE:\(file)"], in: topology.bng, log: "socat-\(port)"), file)
+            }
+            try await Readiness.wait(for: "socat listeners in the BNG") {
+                let listening = try await topology.bng.run(["ss", "-Hlun"]).standardOutput
+                return [":67", ":3799", ":3800"].allSatisfy(listening.contains)
+            }
+            func send(_ text: String, from namespace: NetworkNamespace, to address: String, port: UInt16, sourcePort: UInt16? = nil) async throws {
+                let source = sourcePort.map { ",sourceport=\($0)" } ?? ""
+                try await namespace.check(["sh", "-c", "echo \(text) | socat -u - UDP4-SENDTO:\(address):\(port)\(source)"])
+            }
+            func received(_ port: UInt16) -> String { (try? String(contentsOfFile: listeners[port]!.1, encoding: .utf8)) ?? "" }
+            try await send("discover", from: topology.host, to: "100.64.0.1", port: 67, sourcePort: 68)
+            try await send("from-subscriber", from: topology.host, to: "100.64.0.1", port: 3799)
+            try await send("subscriber-other", from: topology.host, to: "100.64.0.1", port: 3800)
+            try await send("from-upstream", from: topology.server, to: "198.51.100.1", port: 3799)
+            try await send("upstream-other", from: topology.server, to: "198.51.100.1", port: 3800)
+            try await send("from-lo", from: topology.bng, to: "127.0.0.1", port: 3799)
+            // The datagrams that pass were sent after the ones that must not: once they are in, so would the others be.
+            try await Readiness.wait(for: "the datagrams the BNG accepts") {
+                received(67).contains("discover") && received(3799).contains("from-lo") && received(3800).contains("upstream-other")
+            }
+            #expect(!received(3799).contains("from-subscriber"))    // subscriber side: only DHCP and ping
+            #expect(!received(3800).contains("subscriber-other"))
+            #expect(!received(3799).contains("from-upstream"))      // a management port, on a non-management interface
+            for (process, _) in listeners.values { await process.terminate() }
+            let text = try await topology.bng.check(["nft", "list", "chain", "inet", "aether_test", "subscriber_input"]).standardOutput
+            #expect(text.contains("iifname != { \"lo\", \"mgmt0\" } udp dport 3799 drop"))
+
+            // Another configuration (a second management port) rewrites the input chain and keeps the sets.
+            try firewall.add([subscriber: BNGTopology.hostMAC])
+            let wider = SubscriberFirewallConfiguration(tableName: "aether_test", subscriberInterfaces: ["sub0"], managementInterfaces: ["mgmt0"],
+                                                        managementPorts: configuration.managementPorts + [ManagementPort(.tcp, 9103)])
+            let report = try await topology.bng.perform { try SubscriberFirewall(configuration: wider, context: NFTContext()).start() }
+            #expect(report.rewroteInputChain && !report.createdTable && report.adoptedAuthorized == 1)
+            let rewritten = try await topology.bng.check(["nft", "list", "chain", "inet", "aether_test", "subscriber_input"]).standardOutput
+            #expect(rewritten.contains("tcp dport 9103 drop"))
+            #expect(rewritten.components(separatedBy: "\n").filter { $0.contains("iifname") }.count == 5)   // 3 subscriber rules + 2 ports
+        }
+    }
+
+    let subscriber = IPv4Address(100, 64, 0, 10)
 }

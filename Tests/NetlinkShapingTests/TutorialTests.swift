@@ -1,9 +1,11 @@
 import NetlinkShaping
 import NetworkTypes
 
-/// Shapes 100.64.0.10 to 10 Mbit/s down and 5 Mbit/s up, and starts counting its traffic.
+/// Shapes 100.64.0.10 to 10 Mbit/s down and 5 Mbit/s up, lets it send from its own MAC only,
+/// and starts counting its traffic.
 func startDemoSubscriber() throws -> (Shaper, SubscriberFirewall) {
     let subscriber = IPv4Address(100, 64, 0, 10)
+    let mac = MACAddress(0x02, 0x00, 0x5e, 0x00, 0x00, 0x0a)   // h0's address, as DHCP saw it
 
     // HTB on sub0 for download; the ingress of sub0 is redirected to ifb0 and shaped there for upload.
     let shaper = try Shaper(
@@ -12,12 +14,12 @@ func startDemoSubscriber() throws -> (Shaper, SubscriberFirewall) {
     try shaper.start()
     try shaper.apply(.megabits(download: 10, upload: 5), to: subscriber)
 
-    // One nftables table for this BNG: counters up and down, and the authorized set.
+    // One nftables table for this BNG: counters up and down, the authorized (MAC, address) pairs.
     let firewall = try SubscriberFirewall(
         configuration: SubscriberFirewallConfiguration(tableName: "aether_demo", subscriberInterfaces: ["sub0"]),
         context: NFTContext())
     try firewall.start()
-    try firewall.add([subscriber])
+    try firewall.add([subscriber: mac])
     return (shaper, firewall)
 }
 
@@ -48,30 +50,11 @@ struct TutorialTests {
             .appendingPathComponent("Docs/netlinkshaping.md").path
     }
 
-    /// Fenced blocks of one language, in document order.
-    static func blocks(_ language: String, in text: String) -> [String] {
-        var blocks: [String] = []
-        var inside = false
-        var current: [Substring] = []
-        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            if !inside, line == "```\(language)" {
-                inside = true
-                current = []
-            } else if inside, line == "```" {
-                blocks.append(current.joined(separator: "\n"))
-                inside = false
-            } else if inside {
-                current.append(line)
-            }
-        }
-        return blocks
-    }
-
     @Test func tutorialRunsAsWritten() async throws {
         let document = try String(contentsOfFile: Self.documentPath, encoding: .utf8)
         let source = try String(contentsOfFile: Self.sourcePath, encoding: .utf8)
-        let shell = Self.blocks("sh", in: document)
-        let swift = Self.blocks("swift", in: document)
+        let shell = MarkdownBlocks.fenced("sh", in: document)
+        let swift = MarkdownBlocks.fenced("swift", in: document)
         #expect(shell.count == 4)
         #expect(swift.count == 2)
         for block in swift {

@@ -28,22 +28,30 @@ public struct SubscriberFirewallStartReport: Hashable, Sendable {
     public var createdTable: Bool
     /// Subscribers found with counters in both sets.
     public var adoptedSubscribers: Int
-    /// Subscribers found in the authorized set.
+    /// Subscribers found authorized (address and MAC).
     public var adoptedAuthorized: Int
+    /// Whether the input chain was (re)written because it was missing or had other rules
+    /// (it holds no state, so this loses nothing).
+    public var rewroteInputChain: Bool
 }
 
 /// nftables accounting and authorization for subscribers, through libnftables JSON commands:
-/// one `inet` table per BNG with two counter sets (`sub_up`, `sub_down`) keyed by address, an
-/// `authorized` set, and a forward chain that drops subscriber traffic from or to addresses that
-/// are not authorized (DHCP client↔server traffic excepted), IPv6 subscriber traffic (there is no
-/// IPv6 authorization) and `ct state invalid` packets (so a flushed flow stays ended, see
-/// `ConntrackTable`).
+/// one `inet` table per BNG with two counter sets (`sub_up`, `sub_down`) keyed by address, the
+/// authorized addresses and (MAC, address) pairs, and
+/// - a forward chain that drops subscriber traffic to addresses that are not authorized and from
+///   (MAC, address) pairs that are not (so a neighbour on the line cannot use an authorized
+///   address with its own MAC), IPv6 subscriber traffic (there is no IPv6 authorization) and
+///   `ct state invalid` packets (so a flushed flow stays ended, see `ConntrackTable`); DHCP
+///   client↔server traffic passes;
+/// - an input chain: from subscriber interfaces only DHCP to the relay and ICMP echo reach the
+///   BNG itself; management ports (CoA, metrics) answer only on `lo` and management interfaces.
 ///
 /// ```
 /// table inet T {
-///   set sub_up     { type ipv4_addr; size 65536; counter; }
-///   set sub_down   { type ipv4_addr; size 65536; counter; }
-///   set authorized { type ipv4_addr; size 65536; }
+///   set sub_up         { type ipv4_addr; size 65536; counter; }
+///   set sub_down       { type ipv4_addr; size 65536; counter; }
+///   set authorized     { type ipv4_addr; size 65536; }
+///   set authorized_mac { type ether_addr . ipv4_addr; size 65536; }
 ///   chain subscriber_forward { type filter hook forward priority 0; policy accept;
 ///     iifname { SUBS } udp sport 68 udp dport 67 accept
 ///     oifname { SUBS } udp sport 67 udp dport 68 accept
@@ -51,10 +59,16 @@ public struct SubscriberFirewallStartReport: Hashable, Sendable {
 ///     oifname { SUBS } ct state invalid drop
 ///     iifname { SUBS } meta nfproto ipv6 drop
 ///     oifname { SUBS } meta nfproto ipv6 drop
-///     iifname { SUBS } ip saddr != @authorized drop
+///     iifname { SUBS } ether saddr . ip saddr != @authorized_mac drop
 ///     oifname { SUBS } ip daddr != @authorized drop
 ///     ip saddr @sub_up
-///     ip daddr @sub_down } }
+///     ip daddr @sub_down }
+///   chain subscriber_input { type filter hook input priority 0; policy accept;
+///     iifname { SUBS } udp dport 67 accept
+///     iifname { SUBS } icmp type echo-request accept
+///     iifname { SUBS } drop
+///     iifname != { lo, MGMT } udp dport 3799 drop      # one rule per management port
+///   } }
 /// ```
 /// Every batch is one libnftables call and one kernel transaction. Calls block; see `NFTContext`
 /// for the namespace rule (the context's creating thread decides).
@@ -67,7 +81,8 @@ public final class SubscriberFirewall: @unchecked Sendable {
     private var counted: Set<IPv4Address> = [] {
         didSet { metrics.countedSubscribers.record(counted.count) }
     }
-    private var allowed: Set<IPv4Address> = []
+    /// Authorized addresses and the MAC each is authorized with.
+    private var allowed: [IPv4Address: MACAddress] = [:]
     private let metrics: SubscriberFirewallMetrics
 
     /// Creates a firewall on `context` (JSON output required); nothing changes until `start()`.
@@ -84,8 +99,8 @@ public final class SubscriberFirewall: @unchecked Sendable {
 
     /// Addresses with counters.
     public var subscribers: Set<IPv4Address> { lock.withLock { counted } }
-    /// Addresses in the authorized set.
-    public var authorized: Set<IPv4Address> { lock.withLock { allowed } }
+    /// Authorized addresses and the MAC each may send from.
+    public var authorized: [IPv4Address: MACAddress] { lock.withLock { allowed } }
 
     /// Creates the table, or re-adopts it (with its elements and their counters) without any change
     /// when it already has our sets and chain. Throws `adoptionConflict` when a table of that name
@@ -96,60 +111,103 @@ public final class SubscriberFirewall: @unchecked Sendable {
             let tables = try objects(run(["list": ["tables": ["family": "inet"]]]), kind: "table")
             if tables.contains(where: { $0["name"] as? String == configuration.tableName }) {
                 let listing = try run(["list": ["table": ["family": "inet", "name": configuration.tableName]]])
-                try verifyShape(listing)
+                let hasInputChain = try verifyShape(listing)
                 let sets = try objects(listing, kind: "set")
                 let up = Set(elements(in: sets, named: SubscriberFirewallConfiguration.uploadSet).keys)
                 let down = Set(elements(in: sets, named: SubscriberFirewallConfiguration.downloadSet).keys)
                 counted = up.intersection(down)
-                allowed = Set(elements(in: sets, named: SubscriberFirewallConfiguration.authorizedSet).keys)
-                return SubscriberFirewallStartReport(createdTable: false, adoptedSubscribers: counted.count, adoptedAuthorized: allowed.count)
+                // Authorized: the address in both sets; a half-written pair is repaired by the caller's next authorize.
+                let addresses = Set(elements(in: sets, named: SubscriberFirewallConfiguration.authorizedSet).keys)
+                allowed = pairs(in: sets).filter { addresses.contains($0.key) }
+                if !hasInputChain {
+                    var commands = inputChainCommands()
+                    if hasChain(SubscriberFirewallConfiguration.inputChainName, in: listing) {
+                        commands.insert(["flush": ["chain": ["family": "inet", "table": configuration.tableName,
+                                                              "name": SubscriberFirewallConfiguration.inputChainName]]], at: 1)
+                    }
+                    try execute(commands)
+                }
+                return SubscriberFirewallStartReport(createdTable: false, adoptedSubscribers: counted.count, adoptedAuthorized: allowed.count,
+                                                     rewroteInputChain: !hasInputChain)
             }
             try execute(tableCommands())
             counted = []
-            allowed = []
-            return SubscriberFirewallStartReport(createdTable: true, adoptedSubscribers: 0, adoptedAuthorized: 0)
+            allowed = [:]
+            return SubscriberFirewallStartReport(createdTable: true, adoptedSubscribers: 0, adoptedAuthorized: 0, rewroteInputChain: true)
         }
     }
 
-    /// Starts counting `addresses` and, when `authorize` is true, lets their traffic through —
-    /// all in one transaction. Throws `subscriberExists` for an address already counted.
-    public func add(_ addresses: [IPv4Address], authorize: Bool = true) throws {
+    /// Starts counting `addresses`, their traffic still blocked, in one transaction. Throws
+    /// `subscriberExists` for an address already counted.
+    public func add(_ addresses: [IPv4Address]) throws {
         try locked(.add) {
-            var seen = Set<IPv4Address>()
-            for address in addresses where counted.contains(address) || !seen.insert(address).inserted {
-                throw NetlinkShapingError(.subscriberExists, "\(address) is already counted in table \(configuration.tableName)")
-            }
+            try checkNew(addresses)
             guard !addresses.isEmpty else { return }
-            var commands = [elementCommand("add", SubscriberFirewallConfiguration.uploadSet, addresses),
-                            elementCommand("add", SubscriberFirewallConfiguration.downloadSet, addresses)]
-            let newlyAllowed = addresses.filter { !allowed.contains($0) }
-            if authorize, !newlyAllowed.isEmpty {
-                commands.append(elementCommand("add", SubscriberFirewallConfiguration.authorizedSet, newlyAllowed))
-            }
-            try execute(commands)
+            try execute(countCommands("add", addresses))
             counted.formUnion(addresses)
-            if authorize { allowed.formUnion(addresses) }
         }
     }
 
-    /// Adds addresses to the authorized set (e.g. after a late Access-Accept). Already authorized is fine.
-    public func authorize(_ addresses: [IPv4Address]) throws {
+    /// Starts counting the addresses and lets their traffic through, each from its MAC only, in
+    /// one transaction. Throws `subscriberExists` for an address already counted.
+    public func add(_ subscribers: [IPv4Address: MACAddress]) throws {
+        try locked(.add) {
+            let addresses = Array(subscribers.keys)
+            try checkNew(addresses)
+            guard !addresses.isEmpty else { return }
+            try execute(countCommands("add", addresses) + authorizeCommands(subscribers))
+            counted.formUnion(addresses)
+            allowed.merge(subscribers) { _, new in new }
+        }
+    }
+
+    /// Lets each address's traffic through, from its MAC only (e.g. after a late Access-Accept).
+    /// Already authorized with that MAC is fine; authorized with another MAC moves it to this one.
+    public func authorize(_ subscribers: [IPv4Address: MACAddress]) throws {
         try locked(.authorize) {
-            let missing = Array(Set(addresses).subtracting(allowed))
-            guard !missing.isEmpty else { return }
-            try execute([elementCommand("add", SubscriberFirewallConfiguration.authorizedSet, missing)])
-            allowed.formUnion(missing)
+            let changed = subscribers.filter { allowed[$0.key] != $0.value }
+            guard !changed.isEmpty else { return }
+            try execute(authorizeCommands(changed))
+            allowed.merge(changed) { _, new in new }
         }
     }
 
-    /// Removes addresses from the authorized set, so their forwarded traffic is dropped; counters stay.
+    /// Blocks the addresses' forwarded traffic; counters stay.
     public func deauthorize(_ addresses: [IPv4Address]) throws {
         try locked(.deauthorize) {
-            let present = Array(Set(addresses).intersection(allowed))
+            let present = allowed.filter { Set(addresses).contains($0.key) }
             guard !present.isEmpty else { return }
-            try execute([elementCommand("delete", SubscriberFirewallConfiguration.authorizedSet, present)])
-            allowed.subtract(present)
+            try execute(deauthorizeCommands(present))
+            for address in present.keys { allowed[address] = nil }
         }
+    }
+
+    private func checkNew(_ addresses: [IPv4Address]) throws {
+        var seen = Set<IPv4Address>()
+        for address in addresses where counted.contains(address) || !seen.insert(address).inserted {
+            throw NetlinkShapingError(.subscriberExists, "\(address) is already counted in table \(configuration.tableName)")
+        }
+    }
+
+    private func countCommands(_ verb: String, _ addresses: [IPv4Address]) -> [[String: Any]] {
+        [elementCommand(verb, SubscriberFirewallConfiguration.uploadSet, addresses),
+         elementCommand(verb, SubscriberFirewallConfiguration.downloadSet, addresses)]
+    }
+
+    /// Adds the addresses and pairs not there yet, replacing a pair with another MAC.
+    private func authorizeCommands(_ subscribers: [IPv4Address: MACAddress]) -> [[String: Any]] {
+        let fresh = subscribers.keys.filter { allowed[$0] == nil }
+        let moved = allowed.filter { entry in subscribers[entry.key].map { $0 != entry.value } ?? false }
+        var commands: [[String: Any]] = []
+        if !moved.isEmpty { commands.append(pairCommand("delete", moved)) }
+        if !fresh.isEmpty { commands.append(elementCommand("add", SubscriberFirewallConfiguration.authorizedSet, Array(fresh))) }
+        let pairs = subscribers.filter { allowed[$0.key] != $0.value }
+        if !pairs.isEmpty { commands.append(pairCommand("add", pairs)) }
+        return commands
+    }
+
+    private func deauthorizeCommands(_ subscribers: [IPv4Address: MACAddress]) -> [[String: Any]] {
+        [elementCommand("delete", SubscriberFirewallConfiguration.authorizedSet, Array(subscribers.keys)), pairCommand("delete", subscribers)]
     }
 
     /// Removes addresses from every set (counters are gone afterwards: read them first), in one
@@ -160,15 +218,13 @@ public final class SubscriberFirewall: @unchecked Sendable {
                 throw NetlinkShapingError(.subscriberNotFound, "\(address) is not counted in table \(configuration.tableName)")
             }
             guard !addresses.isEmpty else { return }
-            var commands = [elementCommand("delete", SubscriberFirewallConfiguration.uploadSet, addresses),
-                            elementCommand("delete", SubscriberFirewallConfiguration.downloadSet, addresses)]
-            let authorizedOnes = addresses.filter(allowed.contains)
-            if !authorizedOnes.isEmpty {
-                commands.append(elementCommand("delete", SubscriberFirewallConfiguration.authorizedSet, authorizedOnes))
-            }
+            var commands = countCommands("delete", addresses)
+            let requested = Set(addresses)
+            let authorizedOnes = allowed.filter { requested.contains($0.key) }
+            if !authorizedOnes.isEmpty { commands += deauthorizeCommands(authorizedOnes) }
             try execute(commands)
             counted.subtract(addresses)
-            allowed.subtract(authorizedOnes)
+            for address in authorizedOnes.keys { allowed[address] = nil }
         }
     }
 
@@ -200,7 +256,7 @@ public final class SubscriberFirewall: @unchecked Sendable {
         try locked(.tearDown) {
             try execute([["delete": ["table": ["family": "inet", "name": configuration.tableName]]]])
             counted = []
-            allowed = []
+            allowed = [:]
         }
     }
 
@@ -221,30 +277,56 @@ public final class SubscriberFirewall: @unchecked Sendable {
         return [verb: ["element": element]]
     }
 
+    private func pairCommand(_ verb: String, _ subscribers: [IPv4Address: MACAddress]) -> [String: Any] {
+        var element = setReference(SubscriberFirewallConfiguration.authorizedPairSet)
+        element["elem"] = subscribers.map { ["concat": [$0.value.description, $0.key.description]] }
+        return [verb: ["element": element]]
+    }
+
+    private var subscriberInterfaceMatch: Any {
+        configuration.subscriberInterfaces.count == 1 ? configuration.subscriberInterfaces[0] : ["set": configuration.subscriberInterfaces]
+    }
+
+    private func rule(_ chain: String, _ expressions: [[String: Any]]) -> [String: Any] {
+        ["add": ["rule": ["family": "inet", "table": configuration.tableName, "chain": chain, "expr": expressions]]]
+    }
+
+    /// The input chain and its rules (the chain's `add` is a no-op when it exists).
+    private func inputChainCommands() -> [[String: Any]] {
+        let chain = SubscriberFirewallConfiguration.inputChainName
+        let interfaces = subscriberInterfaceMatch
+        var commands: [[String: Any]] = [
+            ["add": ["chain": ["family": "inet", "table": configuration.tableName, "name": chain,
+                               "type": "filter", "hook": "input", "prio": configuration.chainPriority, "policy": "accept"]]],
+            rule(chain, [match(meta("iifname"), interfaces), match(payload("udp", "dport"), 67), verdictAccept]),
+            rule(chain, [match(meta("iifname"), interfaces), match(payload("icmp", "type"), "echo-request"), verdictAccept]),
+            rule(chain, [match(meta("iifname"), interfaces), verdictDrop]),
+        ]
+        let answering = ["set": ["lo"] + configuration.managementInterfaces]
+        for port in configuration.managementPorts {
+            commands.append(rule(chain, [match(meta("iifname"), answering, op: "!="),
+                                         match(payload(port.transport.rawValue, "dport"), Int(port.port)), verdictDrop]))
+        }
+        return commands
+    }
+
+    private var inputRuleCount: Int { 3 + configuration.managementPorts.count }
+
     private func tableCommands() -> [[String: Any]] {
         let table = configuration.tableName
-        let interfaces: Any = configuration.subscriberInterfaces.count == 1
-            ? configuration.subscriberInterfaces[0] : ["set": configuration.subscriberInterfaces]
-        func set(_ name: String, counter: Bool) -> [String: Any] {
-            var set: [String: Any] = ["family": "inet", "table": table, "name": name, "type": "ipv4_addr", "size": configuration.setSize]
+        let interfaces = subscriberInterfaceMatch
+        func set(_ name: String, counter: Bool, type: Any = "ipv4_addr") -> [String: Any] {
+            var set: [String: Any] = ["family": "inet", "table": table, "name": name, "type": type, "size": configuration.setSize]
             if counter { set["stmt"] = [["counter": NSNull()]] }
             return ["add": ["set": set]]
         }
-        func match(_ left: [String: Any], _ right: Any, op: String = "==") -> [String: Any] {
-            ["match": ["op": op, "left": left, "right": right]]
-        }
-        func meta(_ key: String) -> [String: Any] { ["meta": ["key": key]] }
-        func payload(_ proto: String, _ field: String) -> [String: Any] { ["payload": ["protocol": proto, "field": field]] }
-        func rule(_ expressions: [[String: Any]]) -> [String: Any] {
-            ["add": ["rule": ["family": "inet", "table": table, "chain": SubscriberFirewallConfiguration.chainName, "expr": expressions]]]
-        }
-        let verdictAccept: [String: Any] = ["accept": NSNull()]
-        let verdictDrop: [String: Any] = ["drop": NSNull()]
+        func rule(_ expressions: [[String: Any]]) -> [String: Any] { self.rule(SubscriberFirewallConfiguration.chainName, expressions) }
         return [
             ["add": ["table": ["family": "inet", "name": table]]],
             set(SubscriberFirewallConfiguration.uploadSet, counter: true),
             set(SubscriberFirewallConfiguration.downloadSet, counter: true),
             set(SubscriberFirewallConfiguration.authorizedSet, counter: false),
+            set(SubscriberFirewallConfiguration.authorizedPairSet, counter: false, type: ["ether_addr", "ipv4_addr"]),
             ["add": ["chain": ["family": "inet", "table": table, "name": SubscriberFirewallConfiguration.chainName,
                                "type": "filter", "hook": "forward", "prio": configuration.chainPriority, "policy": "accept"]]],
             rule([match(meta("iifname"), interfaces), match(payload("udp", "sport"), 68), match(payload("udp", "dport"), 67), verdictAccept]),
@@ -253,25 +335,52 @@ public final class SubscriberFirewall: @unchecked Sendable {
             rule([match(meta("oifname"), interfaces), match(["ct": ["key": "state"]], "invalid", op: "in"), verdictDrop]),
             rule([match(meta("iifname"), interfaces), match(meta("nfproto"), "ipv6"), verdictDrop]),
             rule([match(meta("oifname"), interfaces), match(meta("nfproto"), "ipv6"), verdictDrop]),
-            rule([match(meta("iifname"), interfaces), match(payload("ip", "saddr"), "@" + SubscriberFirewallConfiguration.authorizedSet, op: "!="), verdictDrop]),
+            rule([match(meta("iifname"), interfaces),
+                  match(["concat": [payload("ether", "saddr"), payload("ip", "saddr")]], "@" + SubscriberFirewallConfiguration.authorizedPairSet, op: "!="),
+                  verdictDrop]),
             rule([match(meta("oifname"), interfaces), match(payload("ip", "daddr"), "@" + SubscriberFirewallConfiguration.authorizedSet, op: "!="), verdictDrop]),
             rule([match(payload("ip", "saddr"), "@" + SubscriberFirewallConfiguration.uploadSet)]),
             rule([match(payload("ip", "daddr"), "@" + SubscriberFirewallConfiguration.downloadSet)]),
-        ]
+        ] + inputChainCommands()
     }
 
     static let ruleCount = 10
 
-    private func verifyShape(_ listing: String) throws {
+    /// Checks that an existing table has our sets and forward chain; returns whether the input
+    /// chain is there with as many rules as this configuration writes.
+    private func verifyShape(_ listing: String) throws -> Bool {
         let sets = try objects(listing, kind: "set").compactMap { $0["name"] as? String }
         let chains = try objects(listing, kind: "chain").compactMap { $0["name"] as? String }
-        let rules = try objects(listing, kind: "rule").filter { $0["chain"] as? String == SubscriberFirewallConfiguration.chainName }
-        let expected = [SubscriberFirewallConfiguration.uploadSet, SubscriberFirewallConfiguration.downloadSet, SubscriberFirewallConfiguration.authorizedSet]
-        guard expected.allSatisfy(sets.contains), chains.contains(SubscriberFirewallConfiguration.chainName), rules.count == Self.ruleCount else {
+        let rules = try objects(listing, kind: "rule")
+        let forwardRules = rules.filter { $0["chain"] as? String == SubscriberFirewallConfiguration.chainName }.count
+        let expected = [SubscriberFirewallConfiguration.uploadSet, SubscriberFirewallConfiguration.downloadSet,
+                        SubscriberFirewallConfiguration.authorizedSet, SubscriberFirewallConfiguration.authorizedPairSet]
+        guard expected.allSatisfy(sets.contains), chains.contains(SubscriberFirewallConfiguration.chainName), forwardRules == Self.ruleCount else {
             throw NetlinkShapingError(.adoptionConflict,
-                                      "table inet \(configuration.tableName) exists with sets \(sets.sorted()), chains \(chains.sorted()) and \(rules.count) rules; " +
+                                      "table inet \(configuration.tableName) exists with sets \(sets.sorted()), chains \(chains.sorted()) and \(forwardRules) forward rules; " +
                                       "expected sets \(expected.sorted()) and chain \(SubscriberFirewallConfiguration.chainName) with \(Self.ruleCount) rules — delete the table or pick another name")
         }
+        let inputRules = rules.filter { $0["chain"] as? String == SubscriberFirewallConfiguration.inputChainName }.count
+        return chains.contains(SubscriberFirewallConfiguration.inputChainName) && inputRules == inputRuleCount
+    }
+
+    /// Whether the listing has a chain of that name.
+    private func hasChain(_ chain: String, in listing: String) -> Bool {
+        ((try? objects(listing, kind: "chain")) ?? []).contains { $0["name"] as? String == chain }
+    }
+
+    /// The (MAC, address) pairs of the pair set.
+    private func pairs(in sets: [[String: Any]]) -> [IPv4Address: MACAddress] {
+        var result: [IPv4Address: MACAddress] = [:]
+        guard let set = sets.first(where: { $0["name"] as? String == SubscriberFirewallConfiguration.authorizedPairSet }),
+              let elements = set["elem"] as? [Any] else { return result }
+        for element in elements {
+            guard let parts = (element as? [String: Any])?["concat"] as? [Any], parts.count == 2,
+                  let macText = parts[0] as? String, let mac = MACAddress(macText),
+                  let addressText = parts[1] as? String, let address = IPv4Address(addressText) else { continue }
+            result[address] = mac
+        }
+        return result
     }
 
     /// Runs a JSON batch (`{"nftables": [...]}`); libnftables applies it as one transaction.
@@ -313,3 +422,12 @@ public final class SubscriberFirewall: @unchecked Sendable {
         return result
     }
 }
+
+// libnftables JSON expressions.
+private func match(_ left: [String: Any], _ right: Any, op: String = "==") -> [String: Any] {
+    ["match": ["op": op, "left": left, "right": right]]
+}
+private func meta(_ key: String) -> [String: Any] { ["meta": ["key": key]] }
+private func payload(_ proto: String, _ field: String) -> [String: Any] { ["payload": ["protocol": proto, "field": field]] }
+private var verdictAccept: [String: Any] { ["accept": NSNull()] }
+private var verdictDrop: [String: Any] { ["drop": NSNull()] }
