@@ -84,7 +84,7 @@ extension [SessionEngineAction] {
 
         let rates = try RADIUSRateLimits(downloadKbps: 20_000, uploadKbps: 5_000).aetherAttributes()
         let accepted = harness.handle(.authorization(sessionID: id, EngineHarness.accept(rates + [.octets(.class, [1, 2, 3])])))
-        #expect(accepted.contains(.allow(address: EngineHarness.address, rates: RADIUSRateLimits(downloadKbps: 20_000, uploadKbps: 5_000))))
+        #expect(accepted.contains(.allow(address: EngineHarness.address, mac: EngineHarness.mac, rates: RADIUSRateLimits(downloadKbps: 20_000, uploadKbps: 5_000))))
         #expect(accepted.eventTypes == [.policyApply])
         let start = try #require(accepted.records.first)
         #expect(start.statusType == .start)

@@ -10,7 +10,7 @@ struct DocsTutorialTests {
     @Test func tutorialCommandsRunAsWritten() async throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let markdown = try String(contentsOf: root.appendingPathComponent("Docs/dhcpkit.md"), encoding: .utf8)
-        let script = Self.shellBlocks(markdown).joined(separator: "\n")
+        let script = MarkdownBlocks.fenced("sh", in: markdown).joined(separator: "\n")
         #expect(script.contains("aether-relay --config"))
         let products = URL(fileURLWithPath: try BuiltProducts.executable("aether-dhcp")).deletingLastPathComponent().path
         try await withTestNetwork { network in
@@ -35,21 +35,5 @@ struct DocsTutorialTests {
             #expect(printed.contains(#"aether_dhcp_relay_forwarded_total{relay="an-01",path="to_uplink"} 3"#), "\(printed)")
             #expect(printed.contains("aether-relay stopped"), "SIGTERM did not stop the relay gracefully")
         }
-    }
-
-    static func shellBlocks(_ markdown: String) -> [String] {
-        var blocks: [String] = []
-        var current: [Substring]?
-        for line in markdown.split(separator: "\n", omittingEmptySubsequences: false) {
-            if current == nil, line == "```sh" {
-                current = []
-            } else if current != nil, line == "```" {
-                blocks.append((current ?? []).joined(separator: "\n"))
-                current = nil
-            } else if current != nil {
-                current?.append(line)
-            }
-        }
-        return blocks
     }
 }

@@ -66,7 +66,8 @@ extension BNGConfiguration {
         case .keyNotFound(let key, let context): return (path(context, key), "is missing")
         case .typeMismatch(let type, let context): return (path(context), "is not a \(type): \(context.debugDescription)")
         case .valueNotFound(let type, let context): return (path(context), "needs a \(type)")
-        case .dataCorrupted(let context): return (path(context), context.debugDescription)
+        case .dataCorrupted(let context):
+            return (path(context), context.debugDescription + (context.underlyingError.map { " \($0)" } ?? ""))
         @unknown default: return ("(document)", "\(error)")
         }
     }
@@ -98,7 +99,19 @@ extension BNGConfiguration {
             upload: shaping?.uploadInterface.map { .interface(name: $0) } ?? .ifb(name: shaping?.ifb ?? String("ifb-\(bng.id)".prefix(15))),
             totalRate: (shaping?.totalMbps ?? 10_000) * 1_000_000) : nil
         let table = "aether_" + bng.id.map { $0.isLetter || $0.isNumber ? $0 : "_" }.map(String.init).joined()
-        let dataPlane = DataPlaneConfiguration(tableName: table, subscriberInterfaces: [subscribers.interface], shaper: shaper)
+        let metricsAddress = management?.metrics ?? "\(bng.nasIP):9103"
+        let coaPort = coa?.port ?? 3799
+        var managementPorts = [ManagementPort(.udp, coaPort)]
+        if let port = metricsAddress.split(separator: ":").last.flatMap({ UInt16($0) }) { managementPorts.append(ManagementPort(.tcp, port)) }
+        // Without a known management interface the management ports stay reachable from every
+        // non-subscriber interface (subscribers reach none of them in any case).
+        let managementInterfaces = management?.interfaces ?? [dhcp.serverInterface].compactMap { $0 }
+        if managementInterfaces.isEmpty { managementPorts = [] }
+        if let shared = managementInterfaces.first(where: { $0 == subscribers.interface }) {
+            throw BNGError(.invalidConfiguration, "\(source): key \"management.interfaces\": \(shared) is the subscriber interface")
+        }
+        let dataPlane = DataPlaneConfiguration(tableName: table, subscriberInterfaces: [subscribers.interface], shaper: shaper,
+                                               managementInterfaces: managementInterfaces, managementPorts: managementPorts)
         let secretValue = try RADIUSSecret(secret)
         let coaClients = try (coa?.clients ?? []).enumerated().map { index, client in
             RADIUSDynamicAuthorizationClient(name: "coa-\(index)", range: RADIUSAddressRange(client.network),
@@ -117,7 +130,7 @@ extension BNGConfiguration {
             authenticationServers: radius.authentication.map { RADIUSServer(address: $0.address, port: $0.port, secret: secretValue) },
             accountingServers: radius.accounting.map { RADIUSServer(address: $0.address, port: $0.port, secret: secretValue) },
             radiusTimeout: radius.timeout ?? 3, radiusAttempts: radius.attempts ?? 3,
-            coaAddress: "\(bng.nasIP):\(coa?.port ?? 3799)", coaClients: coaClients,
+            coaAddress: "\(bng.nasIP):\(coaPort)", coaClients: coaClients,
             redis: try redis.map { redis in
                 RedisSettings(socket: redis.socket, address: redis.address, port: redis.port ?? 6379,
                               password: try redis.password?.resolve(key: "redis.password", file: source),
@@ -126,7 +139,7 @@ extension BNGConfiguration {
             kea: kea, reconcileInterval: self.kea?.reconcileInterval ?? 60,
             countersInterval: timers?.countersInterval ?? 10, healthInterval: timers?.healthInterval ?? 5,
             stateDirectory: bng.stateDirectory,
-            metricsAddress: management?.metrics ?? "\(bng.nasIP):9103",
+            metricsAddress: metricsAddress,
             controlSocket: management?.controlSocket ?? bng.stateDirectory + "/control.sock")
     }
 }

@@ -7,7 +7,7 @@ import RadiusKit
 /// the DHCP servers and RADIUS has a default; see Docs/bng.md for the reference.
 ///
 /// Secrets never sit in this file unless you insist: each `secret`/`password` can be given as
-/// `…_file` (a path whose contents are the secret) or `…_env` (an environment variable).
+/// `{ file: PATH }` (the file's contents) or `{ env: NAME }` (an environment variable).
 public struct BNGConfiguration: Hashable, Sendable, Codable {
     /// Who the BNG is.
     public struct Identity: Hashable, Sendable, Codable {
@@ -83,7 +83,7 @@ public struct BNGConfiguration: Hashable, Sendable, Codable {
         public var authentication: [RADIUSServerEntry]
         /// Accounting servers, in order of preference.
         public var accounting: [RADIUSServerEntry]
-        /// The shared secret (prefer `secret_file` or `secret_env`).
+        /// The shared secret (prefer `{ file: PATH }` or `{ env: NAME }`).
         public var secret: Secret
         /// The PAP password of every Access-Request (per-service passwords are the server's business).
         public var password: Secret?
@@ -207,8 +207,10 @@ public struct BNGConfiguration: Hashable, Sendable, Codable {
         public var metrics: String?
         /// The operator's control socket (default `<state_dir>/control.sock`).
         public var controlSocket: String?
+        /// Interfaces CoA and metrics answer on, besides `lo` (default: `dhcp.server_interface`).
+        public var interfaces: [String]?
 
-        enum CodingKeys: String, CodingKey { case metrics, controlSocket = "control_socket" }
+        enum CodingKeys: String, CodingKey { case metrics, controlSocket = "control_socket", interfaces }
     }
 
     public var bng: Identity

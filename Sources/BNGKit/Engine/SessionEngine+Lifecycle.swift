@@ -107,7 +107,7 @@ extension SessionEngine {
             session.nextAuthAt = nil
             session.nextInterimAt = now.adding(seconds: jittered(interimInterval(of: session)))
             session.lastTrafficAt = now
-            actions.append(.allow(address: session.address, rates: policy.rates))
+            actions.append(.allow(address: session.address, mac: session.key.mac, rates: policy.rates))
             if !session.accountingStarted {
                 session.accountingStarted = true
                 actions.append(.account(accountingRecord(session, .start, now: now)))

@@ -81,8 +81,8 @@ public enum SessionEngineAction: Sendable, Equatable {
     case authorize(sessionID: UUID, userName: String, attributes: [RADIUSAttribute])
     /// Create the session's counters in the kernel, forwarding blocked.
     case install(address: IPv4Address)
-    /// Allow the session's traffic and shape it (`rates` empty: unshaped).
-    case allow(address: IPv4Address, rates: RADIUSRateLimits)
+    /// Allow the session's traffic (from its MAC only) and shape it (`rates` empty: unshaped).
+    case allow(address: IPv4Address, mac: MACAddress, rates: RADIUSRateLimits)
     /// Block the session's traffic and remove its shaping (counters stay).
     case block(address: IPv4Address)
     /// Change the session's shaping in place.

@@ -231,7 +231,7 @@ public final class BNGRuntime: Service, Sendable {
                     inbox.push(.authorization(sessionID: id, outcome), lane: .results)
                 }
             case .install(let address): operations.append(.install(address))
-            case let .allow(address, rates): operations.append(.allow(address, rates))
+            case let .allow(address, mac, rates): operations.append(.allow(address, mac, rates))
             case .block(let address): operations.append(.block(address))
             case let .reshape(address, rates): operations.append(.reshape(address, rates))
             case let .remove(id, address): operations.append(.remove(id, address))

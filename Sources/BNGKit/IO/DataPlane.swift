@@ -18,13 +18,20 @@ public struct DataPlaneConfiguration: Hashable, Sendable {
     public var shaper: ShaperConfiguration?
     /// Rate for a direction RADIUS gave no rate for, bits per second (default 10 Gbit/s: unshaped).
     public var unlimitedRate: UInt64
+    /// Interfaces the management ports answer on, besides `lo`.
+    public var managementInterfaces: [String]
+    /// The BNG's own ports (CoA, metrics) that only management interfaces may reach.
+    public var managementPorts: [ManagementPort]
 
     /// A configuration.
-    public init(tableName: String, subscriberInterfaces: [String], shaper: ShaperConfiguration?, unlimitedRate: UInt64 = 10_000_000_000) {
+    public init(tableName: String, subscriberInterfaces: [String], shaper: ShaperConfiguration?, unlimitedRate: UInt64 = 10_000_000_000,
+                managementInterfaces: [String] = [], managementPorts: [ManagementPort] = []) {
         self.tableName = tableName
         self.subscriberInterfaces = subscriberInterfaces
         self.shaper = shaper
         self.unlimitedRate = unlimitedRate
+        self.managementInterfaces = managementInterfaces
+        self.managementPorts = managementPorts
     }
 }
 
@@ -39,8 +46,8 @@ public final class DataPlane: Sendable {
     public enum Operation: Sendable, Equatable {
         /// Count the address; forwarding blocked.
         case install(IPv4Address)
-        /// Allow and shape.
-        case allow(IPv4Address, RADIUSRateLimits)
+        /// Allow (from the MAC only) and shape.
+        case allow(IPv4Address, MACAddress, RADIUSRateLimits)
         /// Block and unshape (counting stays).
         case block(IPv4Address)
         /// Change shaping in place.
@@ -75,7 +82,9 @@ public final class DataPlane: Sendable {
 
         init(_ configuration: DataPlaneConfiguration, metrics: any MetricsFactory) throws {
             firewall = try SubscriberFirewall(
-                configuration: SubscriberFirewallConfiguration(tableName: configuration.tableName, subscriberInterfaces: configuration.subscriberInterfaces),
+                configuration: SubscriberFirewallConfiguration(tableName: configuration.tableName, subscriberInterfaces: configuration.subscriberInterfaces,
+                                                               managementInterfaces: configuration.managementInterfaces,
+                                                               managementPorts: configuration.managementPorts),
                 context: NFTContext(), metricsFactory: metrics)
             shaper = try configuration.shaper.map { try Shaper(configuration: $0, netlink: RoutingNetlink(metricsFactory: metrics), metricsFactory: metrics) }
             conntrack = try ConntrackTable(metricsFactory: metrics)
@@ -125,17 +134,19 @@ public final class DataPlane: Sendable {
             let shaperStart = try kernel.shaper?.start()
             let active = sessions.filter { $0.phase == .active }
             let counted = Set(active.map(\.address))
-            let authorized = Set(active.filter { $0.authState == .authorized }.map(\.address))
-            var changes = (firewallStart.createdTable ? 1 : 0) + (shaperStart?.kernelChanges ?? 0)
+            var authorized: [IPv4Address: MACAddress] = [:]
+            for session in active where session.authState == .authorized { authorized[session.address] = session.key.mac }
+            var changes = (firewallStart.createdTable || firewallStart.rewroteInputChain ? 1 : 0) + (shaperStart?.kernelChanges ?? 0)
             let present = kernel.firewall.subscribers
             let missing = counted.subtracting(present)
             let orphans = present.subtracting(counted)
             if !orphans.isEmpty { try kernel.firewall.remove(Array(orphans)) }
-            if !missing.isEmpty { try kernel.firewall.add(Array(missing), authorize: false) }
-            let allowNow = authorized.subtracting(kernel.firewall.authorized)
-            let blockNow = kernel.firewall.authorized.subtracting(authorized)
-            if !allowNow.isEmpty { try kernel.firewall.authorize(Array(allowNow)) }
-            if !blockNow.isEmpty { try kernel.firewall.deauthorize(Array(blockNow)) }
+            if !missing.isEmpty { try kernel.firewall.add(Array(missing)) }
+            let inKernel = kernel.firewall.authorized
+            let allowNow = authorized.filter { inKernel[$0.key] != $0.value }
+            let blockNow = inKernel.keys.filter { authorized[$0] == nil }
+            if !allowNow.isEmpty { try kernel.firewall.authorize(allowNow) }
+            if !blockNow.isEmpty { try kernel.firewall.deauthorize(blockNow) }
             changes += missing.count + orphans.count + allowNow.count + blockNow.count
             var shapingOrphans = 0
             if let shaper = kernel.shaper {
@@ -213,18 +224,18 @@ public final class DataPlane: Sendable {
         case "install":
             let addresses = run.compactMap { if case .install(let address) = $0 { address } else { nil } }
             let fresh = Array(Set(addresses).subtracting(kernel.firewall.subscribers))
-            if !fresh.isEmpty { try kernel.firewall.add(fresh, authorize: false) }
+            if !fresh.isEmpty { try kernel.firewall.add(fresh) }
         case "allow":
             var entries: [(IPv4Address, RateProfile)] = []
-            var addresses: [IPv4Address] = []
-            for case .allow(let address, let rates) in run {
-                addresses.append(address)
+            var subscribers: [IPv4Address: MACAddress] = [:]
+            for case .allow(let address, let mac, let rates) in run {
+                subscribers[address] = mac
                 if !rates.isEmpty { entries.append((address, profile(rates, configuration))) }
             }
             let counted = kernel.firewall.subscribers
-            let uncounted = Set(addresses).subtracting(counted)
-            if !uncounted.isEmpty { try kernel.firewall.add(Array(uncounted), authorize: false) }
-            try kernel.firewall.authorize(addresses)
+            let uncounted = Set(subscribers.keys).subtracting(counted)
+            if !uncounted.isEmpty { try kernel.firewall.add(Array(uncounted)) }
+            try kernel.firewall.authorize(subscribers)
             if let shaper = kernel.shaper, !entries.isEmpty {
                 let shaped = shaper.subscribers
                 let new = entries.filter { shaped[$0.0] == nil }

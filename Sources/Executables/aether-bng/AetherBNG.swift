@@ -12,7 +12,7 @@ struct AetherBNG: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "aether-bng",
         abstract: "Broadband network gateway: DHCP relay-proxy, RADIUS AAA/CoA, nftables and tc data plane, durable events.",
-        subcommands: [Run.self, Sessions.self, Disconnect.self],
+        subcommands: [Run.self, Check.self, Sessions.self, Disconnect.self],
         defaultSubcommand: Run.self)
 }
 
@@ -47,6 +47,40 @@ struct Run: AsyncParsableCommand {
         }
         logger.info("aether-bng running", metadata: ["bng": "\(settings.engine.bngID)", "control": "\(settings.controlSocket)"])
         try await Daemon.run(services, logger: logger)
+    }
+}
+
+struct Check: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check a configuration file and print what the BNG would use (secrets are read, never printed).")
+    @OptionGroup var options: ConfigurationOption
+
+    func run() throws {
+        let (_, settings) = try options.load()
+        let engine = settings.engine
+        let plane = settings.dataPlane
+        print("bng \(engine.bngID): NAS-IP-Address \(engine.nasIPAddress), User-Name \(engine.userNameFormat)")
+        print("subscribers on \(plane.subscriberInterfaces.joined(separator: ", ")): nft table inet \(plane.tableName)" +
+              (plane.shaper.map { shaper in
+                switch shaper.upload {
+                case .ifb(let name): ", download shaped on its egress, upload on IFB \(name)"
+                case .interface(let name): ", download shaped on its egress, upload on \(name)"
+                }
+              } ?? ", not shaped"))
+        for (remoteID, gateway) in settings.relay.accessNodeGateways.sorted(by: { $0.key.description < $1.key.description }) {
+            print("access node \(remoteID): gateway \(gateway)")
+        }
+        print("DHCP servers \(settings.relay.servers.map(\.description).joined(separator: ", "))" +
+              (settings.serverInterface.map { " on \($0)" } ?? ""))
+        let authentication = settings.authenticationServers.map(\.name).joined(separator: ", ")
+        let accounting = settings.accountingServers.map(\.name).joined(separator: ", ")
+        print("RADIUS authentication \(authentication), accounting \(accounting)")
+        print("CoA on \(settings.coaAddress) from \(settings.coaClients.count) client network(s)")
+        print("management ports \(plane.managementPorts.map(\.description).joined(separator: ", ")) only on lo" +
+              plane.managementInterfaces.map { ", \($0)" }.joined())
+        print("events \(settings.redis.map { "to Redis stream \($0.stream)" } ?? "kept in the outbox (no redis)"); " +
+              "store \(settings.storePath); control \(settings.controlSocket)")
+        print("configuration OK")
     }
 }
 

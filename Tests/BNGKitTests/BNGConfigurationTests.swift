@@ -1,0 +1,121 @@
+@testable import BNGKit
+import Foundation
+import NetlinkShaping
+import NetworkTypes
+import Testing
+
+/// The configuration file: Docs/bng.md's reference loads and names every key, and every mistake
+/// names the file and the key.
+@Suite("aether-bng configuration")
+struct BNGConfigurationTests {
+    static var documentPath: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Docs/bng.md").path
+    }
+
+    /// The ```yaml block of Docs/bng.md.
+    static func reference() throws -> String {
+        let text = try String(contentsOfFile: documentPath, encoding: .utf8)
+        guard let start = text.range(of: "```yaml\n"), let end = text.range(of: "\n```", range: start.upperBound..<text.endIndex) else {
+            throw BNGError(.invalidConfiguration, "Docs/bng.md has no yaml block")
+        }
+        return String(text[start.upperBound..<end.lowerBound])
+    }
+
+    /// Paths of the optional properties that are nil in `value`, recursively.
+    static func unsetOptionals(_ value: Any, path: String = "") -> [String] {
+        var result: [String] = []
+        for child in Mirror(reflecting: value).children {
+            guard let label = child.label else { continue }
+            let childPath = path.isEmpty ? label : path + "." + label
+            let mirror = Mirror(reflecting: child.value)
+            if mirror.displayStyle == .optional {
+                guard let wrapped = mirror.children.first?.value else { result.append(childPath); continue }
+                result += unsetOptionals(wrapped, path: childPath)
+            } else if mirror.displayStyle == .struct {
+                result += unsetOptionals(child.value, path: childPath)
+            } else if mirror.displayStyle == .collection, let first = mirror.children.first?.value,
+                      Mirror(reflecting: first).displayStyle == .struct {
+                result += unsetOptionals(first, path: childPath + ".0")
+            } else if mirror.displayStyle == .dictionary, let first = mirror.children.first?.value,
+                      let entry = Mirror(reflecting: first).children.dropFirst().first?.value {
+                result += unsetOptionals(entry, path: childPath + ".*")
+            }
+        }
+        return result
+    }
+
+    @Test func theDocumentedReferenceLoadsAndSetsEveryKey() throws {
+        let yaml = try Self.reference()
+        let configuration = try BNGConfiguration.decode(yaml, source: "Docs/bng.md")
+        // Alternatives to a key that is set; the reference names them in a comment.
+        let alternatives = ["redis.address": "# or address:", "redis.port": "+ port:", "kea.controlAgent": "# or control_agent:",
+                            "shaping.uploadInterface": "or upload_interface:"]
+        let unset = Self.unsetOptionals(configuration).filter { alternatives[$0] == nil }
+        #expect(unset.isEmpty, "Docs/bng.md's reference leaves out \(unset)")
+        for (_, comment) in alternatives { #expect(yaml.contains(comment)) }
+
+        setenv("AETHER_RADIUS_SECRET", "doc-secret", 1)
+        setenv("AETHER_RADIUS_PASSWORD", "doc-password", 1)
+        setenv("AETHER_REDIS_PASSWORD", "doc-redis", 1)
+        defer { for name in ["AETHER_RADIUS_SECRET", "AETHER_RADIUS_PASSWORD", "AETHER_REDIS_PASSWORD"] { unsetenv(name) } }
+        let settings = try configuration.resolve(source: "Docs/bng.md")
+        #expect(settings.engine.password == "doc-password")
+        #expect(settings.dataPlane.tableName == "aether_bng_01")
+        #expect(settings.dataPlane.managementInterfaces == ["core0"])
+        #expect(settings.dataPlane.managementPorts == [ManagementPort(.udp, 3799), ManagementPort(.tcp, 9103)])
+        #expect(settings.coaAddress == "10.255.0.11:3799")
+        #expect(settings.engine.profiles["gold"]?.downloadKbps == 100_000)
+        #expect(settings.relay.accessNodeGateways.count == 2)
+        #expect(settings.redis?.password == "doc-redis")
+        #expect(settings.storePath == "/var/lib/aether/bng-01/bng.sqlite")
+        // Secrets never show in what describes the configuration.
+        #expect(!"\(configuration)".contains("doc-secret"))
+    }
+
+    static let minimal = """
+        bng: { id: bng-t, nas_ip: 10.0.0.1, state_dir: /tmp/bng-t }
+        subscribers:
+          interface: agg0
+          access_nodes: [{ remote_id: an-1, gateway: 100.64.1.1/24 }]
+        dhcp: { servers: [10.0.0.2], server_interface: core0 }
+        radius:
+          authentication: [{ address: 10.0.0.3, port: 1812 }]
+          accounting: [{ address: 10.0.0.3, port: 1813 }]
+          secret: inline-secret
+        """
+
+    @Test func mistakesNameTheFileAndTheKey() throws {
+        func failure(_ yaml: String) -> String {
+            do {
+                let configuration = try BNGConfiguration.decode(yaml, source: "bng.yaml")
+                _ = try configuration.resolve(source: "bng.yaml")
+                return "accepted"
+            } catch {
+                return "\(error)"
+            }
+        }
+        #expect(failure(Self.minimal) == "accepted")
+        #expect(failure(Self.minimal.replacingOccurrences(of: "nas_ip: 10.0.0.1, ", with: "")).contains(#"bng.yaml: key "bng.nas_ip": is missing"#))
+        #expect(failure(Self.minimal.replacingOccurrences(of: "10.0.0.1", with: "10.0.0.300")).contains(#"bng.yaml: key "bng.nas_ip""#))
+        #expect(failure(Self.minimal.replacingOccurrences(of: "/tmp/bng-t", with: "relative")).contains(#"key "bng.state_dir": "relative" must be an absolute path"#))
+        #expect(failure(Self.minimal.replacingOccurrences(of: "secret: inline-secret", with: "secret: { env: AETHER_NO_SUCH_VARIABLE }"))
+            .contains(#"bng.yaml: key "radius.secret": environment variable AETHER_NO_SUCH_VARIABLE gives no secret"#))
+        #expect(failure(Self.minimal.replacingOccurrences(of: "[{ remote_id: an-1, gateway: 100.64.1.1/24 }]",
+                                                          with: "[{ remote_id: an-1, gateway: 100.64.1.1/24 }, { remote_id: an-2, gateway: 100.64.1.129/25 }]"))
+            .contains(#"key "subscribers.access_nodes.1.gateway": 100.64.1.128/25 overlaps 100.64.1.0/24"#))
+        #expect(failure(Self.minimal + "\nmanagement: { interfaces: [agg0] }").contains(#"key "management.interfaces": agg0 is the subscriber interface"#))
+        let syntax = failure("bng: [")
+        #expect(syntax.contains(#"bng.yaml: key "(document)": The given data was not valid YAML."#) && syntax.contains("line"), "\(syntax)")
+    }
+
+    @Test func managementPortsFollowCoAAndMetricsAndNeedAManagementInterface() throws {
+        let settings = try BNGConfiguration.decode(Self.minimal + "\ncoa: { port: 3800, clients: [] }\nmanagement: { metrics: \"127.0.0.1:9200\" }",
+                                                   source: "bng.yaml").resolve(source: "bng.yaml")
+        #expect(settings.dataPlane.managementInterfaces == ["core0"])
+        #expect(settings.dataPlane.managementPorts == [ManagementPort(.udp, 3800), ManagementPort(.tcp, 9200)])
+        let noInterface = try BNGConfiguration.decode(Self.minimal.replacingOccurrences(of: ", server_interface: core0", with: ""),
+                                                      source: "bng.yaml").resolve(source: "bng.yaml")
+        #expect(noInterface.dataPlane.managementPorts.isEmpty)
+    }
+}
