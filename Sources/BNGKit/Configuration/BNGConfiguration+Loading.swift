@@ -90,6 +90,8 @@ extension BNGConfiguration {
         let engine = SessionEngineConfiguration(
             bngID: bng.id, nasIPAddress: bng.nasIP, nasIdentifier: bng.nasIdentifier, userNameFormat: radius.userNameFormat ?? .standard,
             password: password, interimInterval: timers?.interimInterval ?? 30, idleTimeout: idle > 0 ? idle : nil,
+            authRetryInitial: timers?.authRetryInitial ?? 2, authRetryMaximum: timers?.authRetryMaximum ?? 60,
+            rejectRetryInitial: timers?.rejectRetryInitial ?? 10, rejectRetryMaximum: timers?.rejectRetryMaximum ?? 300,
             leaseGrace: timers?.leaseGrace ?? 5, tombstoneLifetime: timers?.tombstoneLifetime ?? 600,
             accessNodeStaleAfter: timers?.accessNodeStaleAfter ?? 180,
             profiles: (profiles ?? [:]).mapValues(\.rates), subscriberInterface: subscribers.interface)

@@ -175,11 +175,21 @@ public struct BNGConfiguration: Hashable, Sendable, Codable {
         public var tombstoneLifetime: Double?
         /// Access nodes go stale after (default 180).
         public var accessNodeStaleAfter: Double?
+        /// First wait before asking RADIUS again when it did not answer (default 2), doubling…
+        public var authRetryInitial: Double?
+        /// …up to (default 60).
+        public var authRetryMaximum: Double?
+        /// First wait before asking again after an Access-Reject (default 10), doubling…
+        public var rejectRetryInitial: Double?
+        /// …up to (default 300).
+        public var rejectRetryMaximum: Double?
 
         enum CodingKeys: String, CodingKey {
             case interimInterval = "interim_interval", idleTimeout = "idle_timeout", countersInterval = "counters_interval"
             case healthInterval = "health_interval", leaseGrace = "lease_grace", tombstoneLifetime = "tombstone_lifetime"
             case accessNodeStaleAfter = "access_node_stale_after"
+            case authRetryInitial = "auth_retry_initial", authRetryMaximum = "auth_retry_maximum"
+            case rejectRetryInitial = "reject_retry_initial", rejectRetryMaximum = "reject_retry_maximum"
         }
     }
 

@@ -28,8 +28,11 @@ final class BNGLab: @unchecked Sendable {
     let remoteID: String
     let bngID: String
     let stream: String
+    /// The Redis the BNG publishes to (the harness's unless the test brought its own).
+    let redis: RedisEndpoint
     let configPath: String
     var bng: BackgroundProcess
+    private var restarts = 0
     let relay: BackgroundProcess
 
     static let upstreamAddress = IPv4Address(198, 51, 100, 2)
@@ -45,7 +48,7 @@ final class BNGLab: @unchecked Sendable {
 
     private init(network: TestNetwork, endpoints: ServiceEndpoints, accessNode: NetworkNamespace, bngNamespace: NetworkNamespace,
                  upstream: NetworkNamespace, hosts: [NetworkNamespace], macs: [MACAddress], services: ServicesAttachment,
-                 remoteID: String, bngID: String, stream: String, configPath: String, bng: BackgroundProcess, relay: BackgroundProcess) {
+                 remoteID: String, bngID: String, stream: String, redis: RedisEndpoint, configPath: String, bng: BackgroundProcess, relay: BackgroundProcess) {
         self.network = network
         self.endpoints = endpoints
         self.accessNode = accessNode
@@ -57,6 +60,7 @@ final class BNGLab: @unchecked Sendable {
         self.remoteID = remoteID
         self.bngID = bngID
         self.stream = stream
+        self.redis = redis
         self.configPath = configPath
         self.bng = bng
         self.relay = relay
@@ -66,7 +70,7 @@ final class BNGLab: @unchecked Sendable {
     static func make(_ network: TestNetwork, endpoints: ServiceEndpoints, hosts count: Int,
                      leases: ServicesAttachment.Leases = .normal, provision: Bool = true,
                      timers: String = "interim_interval: 10\n  counters_interval: 2\n  idle_timeout: 600",
-                     extraYAML: String = "") async throws -> BNGLab {
+                     subscriberYAML: String = "", extraYAML: String = "", redis: RedisEndpoint? = nil) async throws -> BNGLab {
         let accessNode = try await network.namespace("an")
         let bngNamespace = try await network.namespace("bng")
         let upstream = try await network.namespace("up")
@@ -130,8 +134,9 @@ final class BNGLab: @unchecked Sendable {
         let secrets = network.directory + "/secrets"
         try FileManager.default.createDirectory(atPath: secrets, withIntermediateDirectories: true)
         try endpoints.radius.secret.write(toFile: secrets + "/radius", atomically: true, encoding: .utf8)
-        try (endpoints.redis.password ?? "").write(toFile: secrets + "/redis", atomically: true, encoding: .utf8)
-        guard case .unixSocket(let redisSocket) = endpoints.redis.address else {
+        let redis = redis ?? endpoints.redis
+        try (redis.password ?? "").write(toFile: secrets + "/redis", atomically: true, encoding: .utf8)
+        guard case .unixSocket(let redisSocket) = redis.address else {
             throw LabKitError(.invalidConfiguration, "the harness's Redis has no Unix socket")
         }
         let configPath = network.directory + "/bng.yaml"
@@ -145,6 +150,7 @@ final class BNGLab: @unchecked Sendable {
               access_nodes:
                 - remote_id: \(remoteID)
                   gateway: \(services.subnet.gateway)
+            \(subscriberYAML)
             dhcp:
               servers: [\(endpoints.servicesAddress)]
               server_interface: \(services.interface)
@@ -174,7 +180,7 @@ final class BNGLab: @unchecked Sendable {
             """.write(toFile: configPath, atomically: true, encoding: .utf8)
         let bng = try Self.startBNG(network: network, in: bngNamespace, config: configPath)
         return BNGLab(network: network, endpoints: endpoints, accessNode: accessNode, bngNamespace: bngNamespace, upstream: upstream,
-                      hosts: hosts, macs: macs, services: services, remoteID: remoteID, bngID: bngID, stream: stream,
+                      hosts: hosts, macs: macs, services: services, remoteID: remoteID, bngID: bngID, stream: stream, redis: redis,
                       configPath: configPath, bng: bng, relay: relay)
     }
 
@@ -182,6 +188,15 @@ final class BNGLab: @unchecked Sendable {
         let process = try network.spawn([try BuiltProducts.executable("aether-bng"), "run", "--config", config, "--log-level", "debug"],
                                         in: namespace, log: log)
         return process
+    }
+
+    /// Stops the BNG with `signal` (SIGKILL: a crash) and starts it again on the same state,
+    /// waiting until it answers.
+    func restart(signal: Int32) async throws {
+        _ = await bng.stop(signal: signal, withinSeconds: 10)
+        restarts += 1
+        bng = try Self.startBNG(network: network, in: bngNamespace, config: configPath, log: "aether-bng-\(restarts)")
+        try await waitForBNG()
     }
 
     /// Waits until the BNG answers on its control socket.
@@ -205,7 +220,7 @@ final class BNGLab: @unchecked Sendable {
 
     /// The events of this BNG's stream, decoded, in stream order.
     func events() throws -> [EventEnvelope] {
-        let connection = try RedisConnection(endpoints.redis)
+        let connection = try RedisConnection(redis)
         let entries = try connection.command(["XRANGE", stream, "-", "+"])
         let codec = EventCodec()
         return try (entries.array ?? []).compactMap { entry -> EventEnvelope? in
