@@ -165,7 +165,7 @@ final class BNGLab: @unchecked Sendable {
               clients: [{ network: \(IPv4Network(containing: endpoints.servicesAddress, prefixLength: endpoints.servicesPrefixLength)), secret: { file: \(secrets)/radius } }]
             redis:
               socket: \(redisSocket)
-              password: { file: \(secrets)/redis }
+            \(redis.password == nil ? "" : "  password: { file: \(secrets)/redis }")
               stream: \(stream)
             kea:
               socket: \(endpoints.kea.controlSocket)
