@@ -63,6 +63,16 @@ static inline int cln_become_child_subreaper(void) { return prctl(PR_SET_CHILD_S
    <linux/if_packet.h> cannot be included beside glibc's <netpacket/packet.h>. */
 #define CLN_TP_STATUS_CSUMNOTREADY (1u << 3)
 
+/* Frames the kernel dropped on a packet socket since the last call (its receive buffer was
+   full); PACKET_STATISTICS resets the counts it reports. struct tpacket_stats, redeclared for
+   the reason above. Returns 0 when the call fails. */
+static inline unsigned int cln_packet_take_drops(int fd) {
+    struct { unsigned int tp_packets; unsigned int tp_drops; } stats = { 0, 0 };
+    socklen_t length = sizeof(stats);
+    if (getsockopt(fd, SOL_PACKET, PACKET_STATISTICS, &stats, &length) != 0) { return 0; }
+    return stats.tp_drops;
+}
+
 /* recvmsg(2) on a packet socket with PACKET_AUXDATA enabled: returns the frame length (with
    MSG_TRUNC, the untruncated length) and the frame's tp_status. CMSG_* are macros, hence C. */
 static inline ssize_t cln_packet_recv(int fd, void *buffer, size_t length, int flags, uint32_t *status) {

@@ -32,12 +32,16 @@ public struct AccessNodeRelayAgent: Sendable {
         public var maximumLearnedClients: Int
         /// How long a learned client is remembered after its last request (default 1 hour).
         public var learnedClientLifetime: Duration
+        /// Requests each subscriber port may send (`nil`: no limit); beyond it they are dropped
+        /// here, at the edge, as `rateLimited` — a flooding port costs the BNG nothing.
+        public var portRequestRate: DHCPRequestRate?
 
         /// Creates a configuration.
         public init(
             remoteID: RelayAgentIdentifier, circuitIDs: [String: RelayAgentIdentifier],
             clientOption82Policy: ClientOption82Policy = .drop, maximumMessageLength: Int = 576,
-            maximumLearnedClients: Int = 4096, learnedClientLifetime: Duration = .seconds(3600)
+            maximumLearnedClients: Int = 4096, learnedClientLifetime: Duration = .seconds(3600),
+            portRequestRate: DHCPRequestRate? = nil
         ) {
             self.remoteID = remoteID
             self.circuitIDs = circuitIDs
@@ -45,6 +49,7 @@ public struct AccessNodeRelayAgent: Sendable {
             self.maximumMessageLength = maximumMessageLength
             self.maximumLearnedClients = maximumLearnedClients
             self.learnedClientLifetime = learnedClientLifetime
+            self.portRequestRate = portRequestRate
         }
     }
 
@@ -71,6 +76,8 @@ public struct AccessNodeRelayAgent: Sendable {
     /// Port of each client MAC seen in a request, for replies to kept client option 82.
     public private(set) var learnedPorts: LearnedTable<MACAddress, String>
     private let portByCircuitID: [RelayAgentIdentifier: String]
+    /// Each port's request bucket (ports are configured, so this stays bounded).
+    private var portBuckets: [String: TokenBucket] = [:]
 
     /// Creates an agent.
     public init(configuration: Configuration) {
@@ -93,6 +100,11 @@ public struct AccessNodeRelayAgent: Sendable {
     private mutating func fromClient(_ message: DHCPMessage, port: String, now: ContinuousClock.Instant) -> [Action] {
         guard message.op == .bootRequest else { return [.drop(.wrongDirection)] }
         guard let circuitID = configuration.circuitIDs[port] else { return [.drop(.unknownInterface)] }
+        if let rate = configuration.portRequestRate {
+            var bucket = portBuckets[port] ?? TokenBucket(rate, now: now)
+            defer { portBuckets[port] = bucket }
+            guard bucket.take(rate, now: now) else { return [.drop(.rateLimited)] }
+        }
         if let mac = message.clientMACAddress { learnedPorts.learn(mac, port, now: now) }
         var message = message
         let ours = RelayAgentInformation(circuitID: circuitID, remoteID: configuration.remoteID)

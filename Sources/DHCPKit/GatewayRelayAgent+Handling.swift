@@ -92,16 +92,9 @@ extension GatewayRelayAgent {
         let rate = configuration.circuitRequestRate
         var state = circuits.value(for: key, now: now) ?? CircuitState(
             clients: LearnedTable(capacity: max(1, configuration.maximumClientsPerCircuit ?? 1) + 1, lifetime: configuration.learnedClientLifetime),
-            tokens: Double(rate?.burst ?? 1), refilledAt: now)
+            bucket: TokenBucket(rate ?? DHCPRequestRate(perSecond: 0, burst: 1), now: now))
         defer { circuits.learn(key, state, now: now) }
-        if let rate {
-            let elapsed = now - state.refilledAt
-            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-            state.tokens = min(Double(rate.burst), state.tokens + seconds * rate.perSecond)
-            state.refilledAt = now
-            guard state.tokens >= 1 else { return .rateLimited }
-            state.tokens -= 1
-        }
+        if let rate, !state.bucket.take(rate, now: now) { return .rateLimited }
         if message.messageType == .release {
             state.clients.forget(mac)
             return nil

@@ -104,25 +104,13 @@ public struct GatewayRelayAgent: Sendable {
         }
     }
 
-    /// A request rate limit: a token bucket.
-    public struct RequestRate: Hashable, Sendable, Codable {
-        /// Tokens added per second.
-        public var perSecond: Double
-        /// Bucket size: requests allowed back to back.
-        public var burst: Int
-
-        /// A limit of `perSecond` with bursts of `burst`.
-        public init(perSecond: Double, burst: Int) {
-            self.perSecond = max(0, perSecond)
-            self.burst = max(1, burst)
-        }
-    }
+    /// A request rate limit (see ``DHCPRequestRate``).
+    public typealias RequestRate = DHCPRequestRate
 
     /// One circuit's admission state.
     struct CircuitState: Sendable {
         var clients: LearnedTable<MACAddress, Bool>
-        var tokens: Double
-        var refilledAt: ContinuousClock.Instant
+        var bucket: TokenBucket
     }
 
     /// A circuit: the access node's remote-id and the port's circuit-id.

@@ -30,4 +30,7 @@ public enum RelayDropReason: String, Hashable, Sendable, Codable, CaseIterable {
     case tooManyClients
     /// The circuit sent requests faster than its allowed rate.
     case rateLimited
+    /// The kernel dropped the frame before the relay read it: the socket's receive buffer was
+    /// full (a flood). Counted from the socket's statistics after each read.
+    case receiveBufferFull
 }

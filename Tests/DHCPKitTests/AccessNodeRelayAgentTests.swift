@@ -23,6 +23,22 @@ import NetworkTypes
         return reply
     }
 
+    @Test func aFloodingPortIsLimitedAtTheEdgeAndItsNeighbourIsNot() throws {
+        var agent = AccessNodeRelayAgent(configuration: .init(
+            remoteID: "an-01", circuitIDs: ["port1": "an-01/1", "port2": "an-01/2"],
+            portRequestRate: DHCPRequestRate(perSecond: 10, burst: 5)))
+        let start = ContinuousClock.now
+        let discover = try sampleDiscover()
+        let burst = (0..<6).map { _ in agent.handle(.fromClient(discover, port: "port1"), now: start) }
+        #expect(burst.prefix(5).allSatisfy { forwarded($0) != nil })
+        #expect(burst.last == [.drop(.rateLimited)])
+        #expect(forwarded(agent.handle(.fromClient(discover, port: "port2"), now: start)) != nil)
+        // 100 ms later port1 has earned one request back, and only one.
+        let later = start + .milliseconds(100)
+        #expect(forwarded(agent.handle(.fromClient(discover, port: "port1"), now: later)) != nil)
+        #expect(agent.handle(.fromClient(discover, port: "port1"), now: later) == [.drop(.rateLimited)])
+    }
+
     @Test func insertsCircuitIDAndRemoteIDPerPort() throws {
         var agent = makeAgent()
         let request = try forwarded(agent.handle(.fromClient(sampleDiscover(), port: "port2")))

@@ -13,6 +13,20 @@ import Testing
         #expect(file.agentConfiguration.clientOption82Policy == .replace)
     }
 
+    @Test func aPortRequestRateIsReadAndChecked() throws {
+        let file = try AccessNodeRelayFile.decode(Data(#"""
+            {"remoteID": "an-01", "uplink": "up0", "ports": {"p1": "an-01/1"}, "portRequestRate": {"perSecond": 10, "burst": 20}}
+            """#.utf8), source: "relay.json")
+        #expect(file.agentConfiguration.portRequestRate == DHCPRequestRate(perSecond: 10, burst: 20))
+        let error = try #require(throws: DHCPKitError.self) {
+            try AccessNodeRelayFile.decode(Data(#"""
+                {"remoteID": "an-01", "uplink": "up0", "ports": {"p1": "an-01/1"}, "portRequestRate": {"perSecond": 10, "burst": 0}}
+                """#.utf8), source: "relay.json")
+        }
+        #expect(error.field == "portRequestRate")
+        #expect(error.message.contains("relay.json: key \"portRequestRate\""))
+    }
+
     @Test func missingKeyIsNamedWithTheFile() throws {
         let error = try #require(throws: DHCPKitError.self) {
             try AccessNodeRelayFile.decode(Data(#"{"remoteID": "an-01", "ports": {"p1": "x"}}"#.utf8), source: "/etc/an.json")

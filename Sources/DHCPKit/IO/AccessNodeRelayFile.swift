@@ -6,7 +6,8 @@ import Foundation
 /// ```json
 /// { "remoteID": "an-01", "uplink": "up0",
 ///   "ports": { "p1": "an-01/1/1", "p2": "an-01/1/2" },
-///   "clientOption82Policy": "drop" }
+///   "clientOption82Policy": "drop",
+///   "portRequestRate": { "perSecond": 10, "burst": 20 } }
 /// ```
 /// Identifiers are text, or `0x`-prefixed hex for binary ones.
 public struct AccessNodeRelayFile: Hashable, Sendable, Codable {
@@ -18,19 +19,23 @@ public struct AccessNodeRelayFile: Hashable, Sendable, Codable {
     public var ports: [String: RelayAgentIdentifier]
     /// What to do with Option 82 a client sent itself (default `drop`, RFC 3046 §2.1).
     public var clientOption82Policy: AccessNodeRelayAgent.ClientOption82Policy?
+    /// DHCP requests each port may send (default: no limit at the access node; the BNG limits
+    /// each line in any case).
+    public var portRequestRate: DHCPRequestRate?
 
     public init(remoteID: RelayAgentIdentifier, uplink: String, ports: [String: RelayAgentIdentifier],
-                clientOption82Policy: AccessNodeRelayAgent.ClientOption82Policy? = nil) {
+                clientOption82Policy: AccessNodeRelayAgent.ClientOption82Policy? = nil, portRequestRate: DHCPRequestRate? = nil) {
         self.remoteID = remoteID
         self.uplink = uplink
         self.ports = ports
         self.clientOption82Policy = clientOption82Policy
+        self.portRequestRate = portRequestRate
     }
 
     /// The agent configuration this file describes.
     public var agentConfiguration: AccessNodeRelayAgent.Configuration {
         AccessNodeRelayAgent.Configuration(remoteID: remoteID, circuitIDs: ports,
-                                           clientOption82Policy: clientOption82Policy ?? .drop)
+                                           clientOption82Policy: clientOption82Policy ?? .drop, portRequestRate: portRequestRate)
     }
 
     /// Reads and checks a file; errors are `invalidConfiguration` naming the file and the key.
@@ -63,6 +68,10 @@ public struct AccessNodeRelayFile: Hashable, Sendable, Codable {
         if Set(circuits).count != circuits.count {
             throw DHCPKitError(.invalidConfiguration, field: "ports",
                                message: "\(source): key \"ports\": two ports share a circuit-id, replies could not find their port")
+        }
+        if let rate = file.portRequestRate, !(rate.perSecond > 0) || rate.burst < 1 {
+            throw DHCPKitError(.invalidConfiguration, field: "portRequestRate",
+                               message: "\(source): key \"portRequestRate\": perSecond must be positive and burst at least 1")
         }
         return file
     }

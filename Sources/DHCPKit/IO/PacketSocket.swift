@@ -18,6 +18,9 @@ public final class PacketSocket: @unchecked Sendable {
 
     /// Largest frame read: Ethernet + 802.1Q + the largest DHCP message we accept.
     public static let maximumFrameLength = 65_535 + 18
+    /// Receive buffer asked for (the kernel doubles it for bookkeeping): room for a burst of
+    /// about 2,000 small frames between two reads. Root may exceed `net.core.rmem_max`.
+    public static let receiveBufferBytes: Int32 = 4 << 20
 
     /// Opens, filters and binds the socket.
     public init(interface name: String) throws(DHCPKitError) {
@@ -31,6 +34,11 @@ public final class PacketSocket: @unchecked Sendable {
             var one: Int32 = 1
             guard setsockopt(fd, SOL_PACKET, PACKET_AUXDATA, &one, socklen_t(MemoryLayout<Int32>.size)) == 0 else {
                 throw SystemCall.error("PACKET_AUXDATA on \(name)")
+            }
+            var buffer = Self.receiveBufferBytes
+            if setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &buffer, socklen_t(MemoryLayout<Int32>.size)) != 0 {
+                // Without CAP_NET_ADMIN: as much as net.core.rmem_max allows.
+                _ = setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buffer, socklen_t(MemoryLayout<Int32>.size))
             }
             var ignore: Int32 = 1
             guard setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &ignore, socklen_t(MemoryLayout<Int32>.size)) == 0 else {
@@ -93,12 +101,26 @@ public final class PacketSocket: @unchecked Sendable {
         try receiveFrame()?.bytes
     }
 
-    /// Reads every waiting frame and hands each parsed DHCP frame and message to `handle`, with
-    /// the time it was read. Frames are counted as received on `side`; malformed ones and
-    /// receive errors are counted in `metrics` and dropped: hostile input never stops a relay.
-    public func drainDHCP(metrics: DHCPRelayMetrics, side: DHCPRelayMetrics.Side,
+    /// Frames the kernel dropped since the last call because the receive buffer was full.
+    public func takeKernelDrops() -> Int { Int(cln_packet_take_drops(fileDescriptor)) }
+
+    /// Frames one ``drainDHCP(metrics:side:maximumFrames:_:)`` call reads by default: a poll
+    /// loop over several sockets then serves each in turn, so a flood on one port delays a
+    /// neighbour's frame by at most this many of the flood's.
+    public static let drainBatch = 64
+
+    /// Reads up to `maximumFrames` waiting frames and hands each parsed DHCP frame and message to
+    /// `handle`, with the time it was read. Frames are counted as received on `side`; malformed
+    /// ones, receive errors and frames the kernel dropped for want of buffer space are counted
+    /// in `metrics` and dropped: hostile input never stops a relay. Frames left waiting keep the
+    /// socket readable, so a level-triggered poll loop comes back to them after the others.
+    public func drainDHCP(metrics: DHCPRelayMetrics, side: DHCPRelayMetrics.Side, maximumFrames: Int = PacketSocket.drainBatch,
                           _ handle: (DHCPFrame, DHCPMessage, ContinuousClock.Instant) -> Void) {
-        while true {
+        defer {
+            let drops = takeKernelDrops()
+            if drops > 0 { metrics.dropped.increment(.receiveBufferFull, by: drops) }
+        }
+        for _ in 0..<max(1, maximumFrames) {
             let received: ReceivedFrame?
             do {
                 received = try receiveFrame()
