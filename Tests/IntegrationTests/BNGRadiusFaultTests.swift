@@ -52,7 +52,7 @@ struct BNGRadiusFaultTests {
         try await withTestNetwork { network in
             let lab = try await BNGLab.make(network, endpoints: endpoints, hosts: 2,
                                             timers: "interim_interval: 10\n  counters_interval: 2\n  auth_retry_initial: 1\n  auth_retry_maximum: 4",
-                                            subscriberYAML: "  max_clients_per_circuit: 64\n  dhcp_requests_per_second: 500\n  dhcp_burst: 500")
+                                            subscriberYAML: "  max_clients_per_circuit: 64\n  dhcp_requests_per_second: 500\n  dhcp_burst: 500", portRequestRate: nil)
             try await lab.waitForBNG()
             _ = try await lab.dhclient(0)
             let first = try await lab.address(of: 0)

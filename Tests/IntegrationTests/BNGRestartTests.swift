@@ -16,7 +16,7 @@ struct BNGRestartTests {
         try await withTestNetwork { network in
             // Fifty clients on one line: h1's eth0 (dhclient, the traffic) and 49 macvlans (udhcpc).
             let lab = try await BNGLab.make(network, endpoints: endpoints, hosts: 1,
-                                            subscriberYAML: "  max_clients_per_circuit: 64\n  dhcp_requests_per_second: 500\n  dhcp_burst: 500")
+                                            subscriberYAML: "  max_clients_per_circuit: 64\n  dhcp_requests_per_second: 500\n  dhcp_burst: 500", portRequestRate: nil)
             try await lab.waitForBNG()
             let host = lab.hosts[0]
             let extra = (1..<Self.sessions).map { MACAddress(0x02, 0xbf, UInt8(lab.services.subnet.id), 0, UInt8($0), .random(in: 0...255)) }

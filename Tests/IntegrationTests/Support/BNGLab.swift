@@ -66,11 +66,13 @@ final class BNGLab: @unchecked Sendable {
         self.relay = relay
     }
 
-    /// Builds the lab. `extraYAML` is appended to the BNG's configuration (timers, limits).
+    /// Builds the lab. `extraYAML` is appended to the BNG's configuration (timers, limits);
+    /// `portRequestRate` limits each access-node port (`nil` for tests with many clients on one port).
     static func make(_ network: TestNetwork, endpoints: ServiceEndpoints, hosts count: Int,
                      leases: ServicesAttachment.Leases = .normal, provision: Bool = true,
                      timers: String = "interim_interval: 10\n  counters_interval: 2\n  idle_timeout: 600",
-                     subscriberYAML: String = "", extraYAML: String = "", redis: RedisEndpoint? = nil) async throws -> BNGLab {
+                     subscriberYAML: String = "", extraYAML: String = "", redis: RedisEndpoint? = nil,
+                     portRequestRate: DHCPRequestRate? = DHCPRequestRate(perSecond: 20, burst: 40)) async throws -> BNGLab {
         let accessNode = try await network.namespace("an")
         let bngNamespace = try await network.namespace("bng")
         let upstream = try await network.namespace("up")
@@ -125,9 +127,11 @@ final class BNGLab: @unchecked Sendable {
         // The access node's relay.
         let relayConfig = network.directory + "/relay.json"
         let ports = Dictionary(uniqueKeysWithValues: (1...count).map { ("p\($0)", RelayAgentIdentifier(text: "\(remoteID)/\($0)")) })
-        try JSONEncoder().encode(AccessNodeRelayFile(remoteID: RelayAgentIdentifier(text: remoteID), uplink: "up0", ports: ports))
+        try JSONEncoder().encode(AccessNodeRelayFile(remoteID: RelayAgentIdentifier(text: remoteID), uplink: "up0", ports: ports,
+                                                      portRequestRate: portRequestRate))
             .write(to: URL(fileURLWithPath: relayConfig))
-        let relay = try network.spawn([try BuiltProducts.executable("aether-relay"), "--config", relayConfig], in: accessNode, log: "aether-relay")
+        let relay = try network.spawn([try BuiltProducts.executable("aether-relay"), "--config", relayConfig, "--metrics", "127.0.0.1:9102"],
+                                      in: accessNode, log: "aether-relay")
         try await Readiness.wait(for: "aether-relay", timeoutSeconds: 15) { relay.log().contains("aether-relay running") }
 
         // The BNG.
@@ -211,6 +215,11 @@ final class BNGLab: @unchecked Sendable {
     func sessions() async throws -> [[String: Any]] {
         let output = try await bngNamespace.check([try BuiltProducts.executable("aether-bng"), "sessions", "--config", configPath, "--json"])
         return (try JSONSerialization.jsonObject(with: Data(output.standardOutput.utf8)) as? [[String: Any]]) ?? []
+    }
+
+    /// The access node relay's Prometheus metrics.
+    func relayMetrics() async throws -> PrometheusText {
+        PrometheusText(try await accessNode.check(["curl", "-sf", "http://127.0.0.1:9102/metrics"]).standardOutput)
     }
 
     /// The BNG's Prometheus metrics.
