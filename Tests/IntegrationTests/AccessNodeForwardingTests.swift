@@ -24,7 +24,7 @@ struct AccessNodeForwardingTests {
                     configuration: SubscriberFirewallConfiguration(tableName: "aet_forwarding", subscriberInterfaces: ["agg0"]),
                     context: NFTContext())
                 _ = try firewall.start()
-                try firewall.add([h1, h2])
+                try firewall.add([h1: lab.macs[0], h2: lab.macs[1]])
                 return firewall
             }
 

@@ -108,7 +108,7 @@ struct MetricsTests {
             let firewall = try await namespace.perform {
                 let firewall = try SubscriberFirewall(configuration: SubscriberFirewallTests.configuration, context: NFTContext(), metricsFactory: metrics)
                 try firewall.start()
-                try firewall.add(addresses)
+                try firewall.addBlocked(addresses)
                 _ = try firewall.counters()
                 _ = try firewall.counters()
                 return firewall

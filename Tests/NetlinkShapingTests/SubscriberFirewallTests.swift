@@ -29,7 +29,7 @@ struct SubscriberFirewallTests {
                 let firewall = try SubscriberFirewall(configuration: Self.configuration, context: NFTContext())
                 let report = try firewall.start()
                 try firewall.add(Self.bindings(addresses))
-                try firewall.add([IPv4Address(100, 64, 9, 1)])
+                try firewall.addBlocked([IPv4Address(100, 64, 9, 1)])
                 try firewall.remove(Array(addresses.suffix(100)))
                 return report
             }
@@ -94,8 +94,8 @@ struct SubscriberFirewallTests {
                 let firewall = try SubscriberFirewall(configuration: Self.configuration, context: context)
                 try firewall.start()
                 let address = IPv4Address(100, 64, 0, 10)
-                try firewall.add([address])
-                errors["duplicate"] = capture { try firewall.add([address]) }
+                try firewall.addBlocked([address])
+                errors["duplicate"] = capture { try firewall.addBlocked([address]) }
                 errors["unknown"] = capture { try firewall.remove([IPv4Address(100, 64, 0, 99)]) }
                 errors["badCommand"] = capture { _ = try context.run(#"{"nftables": [{"add": {"element": {"family": "inet", "table": "aether_test", "name": "no_such_set", "elem": ["1.2.3.4"]}}}]}"#) }
                 return errors
@@ -125,7 +125,7 @@ struct SubscriberFirewallTests {
             let firewall = try await topology.bng.perform {
                 let firewall = try SubscriberFirewall(configuration: Self.configuration, context: NFTContext())
                 try firewall.start()
-                try firewall.add([subscriber])
+                try firewall.addBlocked([subscriber])
                 return firewall
             }
             let blocked = try await topology.host.run(["ping", "-c", "2", "-W", "1", "-i", "0.2", "\(BNGTopology.serverAddress)"])
@@ -163,14 +163,18 @@ struct SubscriberFirewallTests {
             let topology = try await BNGTopology.make(network, subscribers: 1)
             try await topology.bng.ip("link", "set", "lo", "up")
             let configuration = SubscriberFirewallConfiguration(tableName: "aether_test", subscriberInterfaces: ["sub0"],
-                                                                managementInterfaces: ["mgmt0"], managementPorts: [ManagementPort(.udp, 3799)])
+                                                                managementInterfaces: ["mgmt0"], managementPorts: [ManagementPort(.udp, 3799)],
+                                                                gatewayAddresses: [IPv4Address(100, 64, 0, 1)])
             let firewall = try await topology.bng.perform {
                 let firewall = try SubscriberFirewall(configuration: configuration, context: NFTContext())
                 try firewall.start()
                 return firewall
             }
-            // Unauthorized, the subscriber may still ping its gateway and reach the relay on UDP 67.
+            // Unauthorized, the subscriber may still ping its gateway and reach the relay on UDP 67 —
+            // but no other address of the BNG.
             try await topology.host.check(["ping", "-c", "1", "-W", "2", "100.64.0.1"])
+            let otherAddress = try await topology.host.run(["ping", "-c", "1", "-W", "1", "198.51.100.1"])
+            #expect(!otherAddress.succeeded, "the subscriber pinged the BNG's upstream address")
             var listeners: [UInt16: (BackgroundProcess, String)] = [:]
             for port: UInt16 in [67, 3799, 3800] {
                 let file = network.directory + "/udp-\(port).txt"
@@ -204,12 +208,16 @@ struct SubscriberFirewallTests {
 
             // Another configuration (a second management port) rewrites the input chain and keeps the sets.
             try firewall.add([subscriber: BNGTopology.hostMAC])
+            let same = try await topology.bng.perform { try SubscriberFirewall(configuration: configuration, context: NFTContext()).start() }
+            #expect(!same.rewroteInputChain, "the same configuration rewrote the input chain")
             let wider = SubscriberFirewallConfiguration(tableName: "aether_test", subscriberInterfaces: ["sub0"], managementInterfaces: ["mgmt0"],
-                                                        managementPorts: configuration.managementPorts + [ManagementPort(.tcp, 9103)])
+                                                        managementPorts: configuration.managementPorts + [ManagementPort(.tcp, 9103)],
+                                                        gatewayAddresses: [IPv4Address(100, 64, 0, 1), IPv4Address(100, 64, 1, 1)])
             let report = try await topology.bng.perform { try SubscriberFirewall(configuration: wider, context: NFTContext()).start() }
             #expect(report.rewroteInputChain && !report.createdTable && report.adoptedAuthorized == 1)
             let rewritten = try await topology.bng.check(["nft", "list", "chain", "inet", "aether_test", "subscriber_input"]).standardOutput
             #expect(rewritten.contains("tcp dport 9103 drop"))
+            #expect(rewritten.contains("ip daddr { 100.64.0.1, 100.64.1.1 } icmp type echo-request accept"), "\(rewritten)")
             #expect(rewritten.components(separatedBy: "\n").filter { $0.contains("iifname") }.count == 5)   // 3 subscriber rules + 2 ports
         }
     }

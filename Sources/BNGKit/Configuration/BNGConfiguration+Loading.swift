@@ -113,7 +113,8 @@ extension BNGConfiguration {
             throw BNGError(.invalidConfiguration, "\(source): key \"management.interfaces\": \(shared) is the subscriber interface")
         }
         let dataPlane = DataPlaneConfiguration(tableName: table, subscriberInterfaces: [subscribers.interface], shaper: shaper,
-                                               managementInterfaces: managementInterfaces, managementPorts: managementPorts)
+                                               managementInterfaces: managementInterfaces, managementPorts: managementPorts,
+                                               gatewayAddresses: gateways.map(\.gateway.address) + [defaultGateway])
         let secretValue = try RADIUSSecret(secret)
         let coaClients = try (coa?.clients ?? []).enumerated().map { index, client in
             RADIUSDynamicAuthorizationClient(name: "coa-\(index)", range: RADIUSAddressRange(client.network),

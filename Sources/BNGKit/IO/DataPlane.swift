@@ -22,16 +22,19 @@ public struct DataPlaneConfiguration: Hashable, Sendable {
     public var managementInterfaces: [String]
     /// The BNG's own ports (CoA, metrics) that only management interfaces may reach.
     public var managementPorts: [ManagementPort]
+    /// The subscribers' gateways: the only addresses of the BNG they may ping.
+    public var gatewayAddresses: [IPv4Address]
 
     /// A configuration.
     public init(tableName: String, subscriberInterfaces: [String], shaper: ShaperConfiguration?, unlimitedRate: UInt64 = 10_000_000_000,
-                managementInterfaces: [String] = [], managementPorts: [ManagementPort] = []) {
+                managementInterfaces: [String] = [], managementPorts: [ManagementPort] = [], gatewayAddresses: [IPv4Address] = []) {
         self.tableName = tableName
         self.subscriberInterfaces = subscriberInterfaces
         self.shaper = shaper
         self.unlimitedRate = unlimitedRate
         self.managementInterfaces = managementInterfaces
         self.managementPorts = managementPorts
+        self.gatewayAddresses = gatewayAddresses
     }
 }
 
@@ -84,7 +87,8 @@ public final class DataPlane: Sendable {
             firewall = try SubscriberFirewall(
                 configuration: SubscriberFirewallConfiguration(tableName: configuration.tableName, subscriberInterfaces: configuration.subscriberInterfaces,
                                                                managementInterfaces: configuration.managementInterfaces,
-                                                               managementPorts: configuration.managementPorts),
+                                                               managementPorts: configuration.managementPorts,
+                                                               gatewayAddresses: configuration.gatewayAddresses),
                 context: NFTContext(), metricsFactory: metrics)
             shaper = try configuration.shaper.map { try Shaper(configuration: $0, netlink: RoutingNetlink(metricsFactory: metrics), metricsFactory: metrics) }
             conntrack = try ConntrackTable(metricsFactory: metrics)
@@ -141,7 +145,7 @@ public final class DataPlane: Sendable {
             let missing = counted.subtracting(present)
             let orphans = present.subtracting(counted)
             if !orphans.isEmpty { try kernel.firewall.remove(Array(orphans)) }
-            if !missing.isEmpty { try kernel.firewall.add(Array(missing)) }
+            if !missing.isEmpty { try kernel.firewall.addBlocked(Array(missing)) }
             let inKernel = kernel.firewall.authorized
             let allowNow = authorized.filter { inKernel[$0.key] != $0.value }
             let blockNow = inKernel.keys.filter { authorized[$0] == nil }
@@ -224,7 +228,7 @@ public final class DataPlane: Sendable {
         case "install":
             let addresses = run.compactMap { if case .install(let address) = $0 { address } else { nil } }
             let fresh = Array(Set(addresses).subtracting(kernel.firewall.subscribers))
-            if !fresh.isEmpty { try kernel.firewall.add(fresh) }
+            if !fresh.isEmpty { try kernel.firewall.addBlocked(fresh) }
         case "allow":
             var entries: [(IPv4Address, RateProfile)] = []
             var subscribers: [IPv4Address: MACAddress] = [:]
@@ -234,7 +238,7 @@ public final class DataPlane: Sendable {
             }
             let counted = kernel.firewall.subscribers
             let uncounted = Set(subscribers.keys).subtracting(counted)
-            if !uncounted.isEmpty { try kernel.firewall.add(Array(uncounted)) }
+            if !uncounted.isEmpty { try kernel.firewall.addBlocked(Array(uncounted)) }
             try kernel.firewall.authorize(subscribers)
             if let shaper = kernel.shaper, !entries.isEmpty {
                 let shaped = shaper.subscribers

@@ -65,7 +65,7 @@ public struct SubscriberFirewallStartReport: Hashable, Sendable {
 ///     ip daddr @sub_down }
 ///   chain subscriber_input { type filter hook input priority 0; policy accept;
 ///     iifname { SUBS } udp dport 67 accept
-///     iifname { SUBS } icmp type echo-request accept
+///     iifname { SUBS } ip daddr { GATEWAYS } icmp type echo-request accept
 ///     iifname { SUBS } drop
 ///     iifname != { lo, MGMT } udp dport 3799 drop      # one rule per management port
 ///   } }
@@ -137,9 +137,9 @@ public final class SubscriberFirewall: @unchecked Sendable {
         }
     }
 
-    /// Starts counting `addresses`, their traffic still blocked, in one transaction. Throws
-    /// `subscriberExists` for an address already counted.
-    public func add(_ addresses: [IPv4Address]) throws {
+    /// Starts counting `addresses` with their traffic still blocked (e.g. while RADIUS decides),
+    /// in one transaction. Throws `subscriberExists` for an address already counted.
+    public func addBlocked(_ addresses: [IPv4Address]) throws {
         try locked(.add) {
             try checkNew(addresses)
             guard !addresses.isEmpty else { return }
@@ -299,7 +299,8 @@ public final class SubscriberFirewall: @unchecked Sendable {
             ["add": ["chain": ["family": "inet", "table": configuration.tableName, "name": chain,
                                "type": "filter", "hook": "input", "prio": configuration.chainPriority, "policy": "accept"]]],
             rule(chain, [match(meta("iifname"), interfaces), match(payload("udp", "dport"), 67), verdictAccept]),
-            rule(chain, [match(meta("iifname"), interfaces), match(payload("icmp", "type"), "echo-request"), verdictAccept]),
+            rule(chain, [match(meta("iifname"), interfaces)] + gatewayMatch
+                 + [match(payload("icmp", "type"), "echo-request"), verdictAccept]),
             rule(chain, [match(meta("iifname"), interfaces), verdictDrop]),
         ]
         let answering = ["set": ["lo"] + configuration.managementInterfaces]
@@ -310,7 +311,12 @@ public final class SubscriberFirewall: @unchecked Sendable {
         return commands
     }
 
-    private var inputRuleCount: Int { 3 + configuration.managementPorts.count }
+    /// `ip daddr { gateways }`, or nothing when any address of the BNG may be pinged.
+    private var gatewayMatch: [[String: Any]] {
+        let gateways = Array(Set(configuration.gatewayAddresses.map(\.description))).sorted()
+        guard !gateways.isEmpty else { return [] }
+        return [match(payload("ip", "daddr"), gateways.count == 1 ? gateways[0] : ["set": gateways])]
+    }
 
     private func tableCommands() -> [[String: Any]] {
         let table = configuration.tableName
@@ -360,8 +366,34 @@ public final class SubscriberFirewall: @unchecked Sendable {
                                       "table inet \(configuration.tableName) exists with sets \(sets.sorted()), chains \(chains.sorted()) and \(forwardRules) forward rules; " +
                                       "expected sets \(expected.sorted()) and chain \(SubscriberFirewallConfiguration.chainName) with \(Self.ruleCount) rules — delete the table or pick another name")
         }
-        let inputRules = rules.filter { $0["chain"] as? String == SubscriberFirewallConfiguration.inputChainName }.count
-        return chains.contains(SubscriberFirewallConfiguration.inputChainName) && inputRules == inputRuleCount
+        // The input chain holds no state: it is kept only when its rules are exactly ours.
+        let present = rules.filter { $0["chain"] as? String == SubscriberFirewallConfiguration.inputChainName }
+            .map { Self.signature($0["expr"] ?? NSNull()) }
+        let wanted = inputChainCommands().compactMap { (($0["add"] as? [String: Any])?["rule"] as? [String: Any])?["expr"] }
+            .map { Self.signature($0) }
+        return chains.contains(SubscriberFirewallConfiguration.inputChainName) && present == wanted
+    }
+
+    /// A rule's expressions as canonical JSON: keys sorted, set members sorted (nft lists a set
+    /// in its own order), numbers as nft prints them.
+    static func signature(_ expression: Any) -> String {
+        func canonical(_ value: Any) -> Any {
+            if let dictionary = value as? [String: Any] {
+                var result: [String: Any] = [:]
+                for (key, item) in dictionary {
+                    if key == "set", let members = item as? [Any] {
+                        result[key] = members.map(canonical).sorted { "\($0)" < "\($1)" }
+                    } else {
+                        result[key] = canonical(item)
+                    }
+                }
+                return result
+            }
+            if let array = value as? [Any] { return array.map(canonical) }
+            return value
+        }
+        let data = (try? JSONSerialization.data(withJSONObject: ["expr": canonical(expression)], options: [.sortedKeys])) ?? Data()
+        return String(decoding: data, as: UTF8.self)
     }
 
     /// Whether the listing has a chain of that name.

@@ -1,3 +1,5 @@
+import NetworkTypes
+
 /// Where and how a `SubscriberFirewall` programs nftables.
 public struct SubscriberFirewallConfiguration: Hashable, Sendable {
     /// The `inet` table that holds everything; one per BNG (e.g. `aether_bng_01`).
@@ -13,16 +15,20 @@ public struct SubscriberFirewallConfiguration: Hashable, Sendable {
     /// Local ports (CoA, metrics, …) dropped when they arrive on any interface but `lo` and
     /// `managementInterfaces`. Subscriber interfaces reach none of them in any case.
     public var managementPorts: [ManagementPort]
+    /// The subscribers' gateway addresses: the only ones they may ping (empty: any address of
+    /// the BNG).
+    public var gatewayAddresses: [IPv4Address]
 
     /// Creates a configuration.
     public init(tableName: String, subscriberInterfaces: [String], setSize: Int = 65_536, chainPriority: Int = 0,
-                managementInterfaces: [String] = [], managementPorts: [ManagementPort] = []) {
+                managementInterfaces: [String] = [], managementPorts: [ManagementPort] = [], gatewayAddresses: [IPv4Address] = []) {
         self.tableName = tableName
         self.subscriberInterfaces = subscriberInterfaces
         self.setSize = setSize
         self.chainPriority = chainPriority
         self.managementInterfaces = managementInterfaces
         self.managementPorts = managementPorts
+        self.gatewayAddresses = gatewayAddresses
     }
 
     /// Set counting bytes from each subscriber (lookup on `ip saddr`).
