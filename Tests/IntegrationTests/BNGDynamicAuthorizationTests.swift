@@ -14,7 +14,8 @@ struct BNGDynamicAuthorizationTests {
         try await withTestNetwork { network in
             let lab = try await BNGLab.make(network, endpoints: endpoints, hosts: 2, leases: .short)
             try await lab.waitForBNG()
-            for index in 0..<2 { _ = try await lab.dhclient(index) }
+            var leaseFiles: [String] = []
+            for index in 0..<2 { leaseFiles.append(try await lab.dhclient(index)) }
             let addresses = [try await lab.address(of: 0), try await lab.address(of: 1)]
             var ids: [String] = []
             for address in addresses {
@@ -31,6 +32,9 @@ struct BNGDynamicAuthorizationTests {
             try await Readiness.wait(for: "h1's download to flow", timeoutSeconds: 20) {
                 (try await lab.sessions().first { $0["session_id"] as? String == ids[0] }?["bytes_down"] as? Int ?? 0) > 2_000_000
             }
+            // h1's DHCP client pauses (no RELEASE, the lease stays): a renewal must not bring a
+            // fresh session back while the test watches the old one's flow die.
+            try await lab.hosts[0].check(["dhclient", "-x", "-lf", leaseFiles[0], "-pf", network.directory + "/h1.pid", "eth0"])
             let ack = try await radclient.send("disconnect", ["Acct-Session-Id = \"\(ids[0])\""], to: lab.services.address)
             #expect(ack.standardOutput.contains("Received Disconnect-ACK"), "\(ack.standardOutput)\(ack.standardError)")
             try await Readiness.wait(for: "h1's iperf3 to give up", timeoutSeconds: 20) {
@@ -82,8 +86,9 @@ struct BNGDynamicAuthorizationTests {
             #expect(nobody.standardOutput.contains("Received CoA-NAK"), "\(nobody.standardOutput)\(nobody.standardError)")
             #expect(nobody.standardOutput.contains("Error-Cause = Session-Context-Not-Found"))
 
-            // h1 still holds its lease: its next renewal brings a fresh session (a new id).
-            let fresh = try await lab.waitForAuthorizedSession(at: addresses[0], timeoutSeconds: Double(lab.services.subnet.renewTimer) * 3 + 10)
+            // h1 still holds its lease: its next DHCP exchange brings a fresh session (a new id).
+            _ = try await lab.dhclient(0)
+            let fresh = try await lab.waitForAuthorizedSession(at: addresses[0], timeoutSeconds: 30)
             #expect(fresh["session_id"] as? String != ids[0])
         }
     }

@@ -69,9 +69,10 @@ struct BNGRadiusFaultTests {
                 try await lab.hosts[1].ip("link", "set", "mv\(index + 1)", "up")
             }
 
-            // What reaches RADIUS from now on.
-            let capture = network.directory + "/radius.pcap"
-            let tshark = try network.spawn(["tshark", "-i", lab.services.interface, "-f", "udp dst port 1812 or udp dst port 1813", "-w", capture],
+            // What reaches RADIUS accounting from now on: each Acct-Stop's session id and Acct-Delay-Time, a line each.
+            let tshark = try network.spawn(["tshark", "-l", "-i", lab.services.interface, "-f", "udp dst port 1813",
+                                            "-Y", "radius.Acct_Status_Type == 2", "-T", "fields",
+                                            "-e", "radius.Acct_Session_Id", "-e", "radius.Acct_Delay_Time"],
                                            in: lab.bngNamespace, log: "tshark")
             try await Readiness.wait(for: "tshark capturing", timeoutSeconds: 20) { tshark.log().contains("Capturing on") }
 
@@ -114,9 +115,11 @@ struct BNGRadiusFaultTests {
                 try lab.radacct().first { $0["acctsessionid"] == establishedID }?["stopped"] ?? nil != nil
             }
             #expect(try lab.radacct().first { $0["acctsessionid"] == establishedID }?["cause"] ?? nil == "User-Request")
+            try await Readiness.wait(for: "tshark to print the queued Acct-Stop", timeoutSeconds: 20) {
+                tshark.log().split(separator: "\n").contains { $0.hasPrefix(establishedID) }
+            }
             await tshark.terminate()
-            let fields = try await lab.bngNamespace.check(["tshark", "-r", capture, "-Y", "radius.Acct_Status_Type == 2",
-                                                           "-T", "fields", "-e", "radius.Acct_Session_Id", "-e", "radius.Acct_Delay_Time"]).standardOutput
+            let fields = tshark.log()
             let delays = fields.split(separator: "\n").filter { $0.hasPrefix(establishedID) }.compactMap { $0.split(separator: "\t").last.flatMap { Int($0) } }
             // The stop happened well inside the outage, so it reached RADIUS tens of seconds late and said so.
             #expect(!delays.isEmpty && delays.allSatisfy { $0 >= 20 }, "Acct-Delay-Time of the queued Acct-Stop: \(fields)")
