@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "NetlinkShaping", targets: ["NetlinkShaping"]),
         .library(name: "KeaControl", targets: ["KeaControl"]),
         .library(name: "BNGKit", targets: ["BNGKit"]),
+        .library(name: "OSSKit", targets: ["OSSKit"]),
         .library(name: "LabKit", targets: ["LabKit"]),
         .library(name: "AetherDaemon", targets: ["AetherDaemon"]),
         .executable(name: "aether-lab", targets: ["aether-lab"]),
@@ -106,6 +107,10 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
+        ),
+        .target(
+            name: "OSSKit",
+            dependencies: ["NetworkTypes", "EventSourcing"]
         ),
         .target(
             name: "LabKit",
@@ -241,6 +246,10 @@ let package = Package(
                 "BNGKit", "DHCPKit", "RadiusKit", "EventSourcing", "KeaControl", "NetworkTypes", "AetherTestSupport",
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
             ]
+        ),
+        .testTarget(
+            name: "OSSKitTests",
+            dependencies: ["OSSKit", "EventSourcing", "NetworkTypes", "AetherTestSupport"]
         ),
         .testTarget(
             name: "KeaControlTests",
