@@ -131,7 +131,8 @@ public final class BNGRuntime: Service, Sendable {
         let sessions = engine.withLock { Array($0.sessions.values) }
         let adopted = try await DedicatedThread.run(name: "aether-adopt") { [dataPlane] in try dataPlane.start(adopting: sessions) }
         logger.info("BNG starting", metadata: ["sessions": "\(sessions.count)", "kernel-changes": "\(adopted.changes)",
-                                               "orphans-removed": "\(adopted.orphansRemoved)", "cold-start": "\(coldStart)"])
+                                               "orphans-removed": "\(adopted.orphansRemoved)", "cold-start": "\(coldStart)",
+                                               "changes-by-kind": "\(adopted.breakdown.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ","))"])
         metrics.adoptionChanges.record(adopted.changes)
         if coldStart {
             // Only with nothing to adopt: FreeRADIUS closes every open radacct row of the NAS on Accounting-On.

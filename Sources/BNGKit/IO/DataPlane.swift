@@ -75,6 +75,9 @@ public final class DataPlane: Sendable {
         public var changes: Int
         /// Objects of addresses without a session that were removed.
         public var orphansRemoved: Int
+        /// What the changes were, by kind (`table`, `shaper`, `counted`, `orphans`, `allowed`,
+        /// `blocked`, `unshaped`, `shaped`, `reshaped`), for the start log.
+        public var breakdown: [String: Int] = [:]
     }
 
     final class Kernel: @unchecked Sendable {
@@ -140,7 +143,10 @@ public final class DataPlane: Sendable {
             let counted = Set(active.map(\.address))
             var authorized: [IPv4Address: MACAddress] = [:]
             for session in active where session.authState == .authorized { authorized[session.address] = session.key.mac }
-            var changes = (firewallStart.createdTable || firewallStart.rewroteInputChain ? 1 : 0) + (shaperStart?.kernelChanges ?? 0)
+            var breakdown: [String: Int] = [:]
+            breakdown["table"] = firewallStart.createdTable || firewallStart.rewroteInputChain ? 1 : 0
+            breakdown["shaper"] = shaperStart?.kernelChanges ?? 0
+            var changes = (breakdown["table"] ?? 0) + (breakdown["shaper"] ?? 0)
             let present = kernel.firewall.subscribers
             let missing = counted.subtracting(present)
             let orphans = present.subtracting(counted)
@@ -152,6 +158,7 @@ public final class DataPlane: Sendable {
             if !allowNow.isEmpty { try kernel.firewall.authorize(allowNow) }
             if !blockNow.isEmpty { try kernel.firewall.deauthorize(blockNow) }
             changes += missing.count + orphans.count + allowNow.count + blockNow.count
+            (breakdown["counted"], breakdown["orphans"], breakdown["allowed"], breakdown["blocked"]) = (missing.count, orphans.count, allowNow.count, blockNow.count)
             var shapingOrphans = 0
             if let shaper = kernel.shaper {
                 var wanted: [IPv4Address: RateProfile] = [:]
@@ -167,10 +174,12 @@ public final class DataPlane: Sendable {
                 for (address, profile) in wanted where shaped[address].map({ $0.profile != profile }) == true {
                     try shaper.change(address, to: profile)
                     changes += 1
+                    breakdown["reshaped", default: 0] += 1
                 }
                 changes += unwanted.count + toApply.count
+                (breakdown["unshaped"], breakdown["shaped"]) = (unwanted.count, toApply.count)
             }
-            return StartReport(changes: changes, orphansRemoved: orphans.count + shapingOrphans)
+            return StartReport(changes: changes, orphansRemoved: orphans.count + shapingOrphans, breakdown: breakdown.filter { $0.value > 0 })
         } catch {
             throw BNGError(.dataPlaneFailed, "adopting the kernel objects of table \(configuration.tableName): \(error)")
         }
