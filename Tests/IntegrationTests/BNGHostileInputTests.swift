@@ -181,8 +181,6 @@ struct BNGHostileInputTests {
             let relay = try await lab.relayMetrics()
             print("access-node relay drops by reason: " + ["untrustedOption82", "wrongDirection", "malformed", "receiveBufferFull", "rateLimited"]
                 .map { "\($0) \(Int(relay.value("aether_dhcp_relay_dropped_total", ["reason": $0])))" }.joined(separator: ", "))
-            print(relay.text.split(separator: "\n").filter { $0.contains("processing_seconds") && !$0.hasPrefix("#") }.joined(separator: "\n"))
-            print(try await lab.metrics().text.split(separator: "\n").filter { ($0.contains("processing_seconds") || $0.contains("inbox")) && !$0.hasPrefix("#") }.joined(separator: "\n"))
             #expect(relay.value("aether_dhcp_relay_dropped_total", ["reason": "untrustedOption82"]) > 0, "\(relay.text)")   // those the port limit let through
             #expect(relay.value("aether_dhcp_relay_dropped_total", ["reason": "wrongDirection"]) >= 50)
             #expect(relay.value("aether_dhcp_relay_dropped_total", ["reason": "malformed"]) > 0)
