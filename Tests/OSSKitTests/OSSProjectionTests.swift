@@ -145,3 +145,20 @@ struct SeededGenerator: RandomNumberGenerator {
         return z ^ (z >> 31)
     }
 }
+
+@Suite("OSS demo data")
+struct OSSSeedTests {
+    @Test func theDemoDataLoadsOnceAndAgainChangesNothing() async throws {
+        try await OSSProjectionTests.withOSSSchema { _, info in
+            let connection = try PostgresConnection(info)
+            let first = try OSSSeed.load(into: connection)
+            #expect(first.plans == 4 && first.customers == OSSSeed.customers.count)
+            let again = try OSSSeed.load(into: connection)
+            #expect(again.plans == 0 && again.customers == 0)
+            let plans = try connection.query("SELECT name, download_kbps::text AS down, price_cents::text AS price, active FROM plans ORDER BY download_kbps")
+            #expect(plans.rows == [["Legacy 10/5", "10000", "1999", "f"], ["Bronze 25/10", "25000", "2999", "t"],
+                                   ["Silver 100/30", "100000", "4999", "t"], ["Gold 300/100", "300000", "7999", "t"]])
+            #expect(try connection.query("SELECT count(DISTINCT email) AS n FROM customers").value("n") == "\(OSSSeed.customers.count)")
+        }
+    }
+}
