@@ -175,7 +175,8 @@ public final class SubscriberFirewall: @unchecked Sendable {
     /// Blocks the addresses' forwarded traffic; counters stay.
     public func deauthorize(_ addresses: [IPv4Address]) throws {
         try locked(.deauthorize) {
-            let present = allowed.filter { Set(addresses).contains($0.key) }
+            let requested = Set(addresses)
+            let present = allowed.filter { requested.contains($0.key) }
             guard !present.isEmpty else { return }
             try execute(deauthorizeCommands(present))
             for address in present.keys { allowed[address] = nil }
@@ -353,7 +354,7 @@ public final class SubscriberFirewall: @unchecked Sendable {
     static let ruleCount = 10
 
     /// Checks that an existing table has our sets and forward chain; returns whether the input
-    /// chain is there with as many rules as this configuration writes.
+    /// chain is there with exactly the rules this configuration writes.
     private func verifyShape(_ listing: String) throws -> Bool {
         let sets = try objects(listing, kind: "set").compactMap { $0["name"] as? String }
         let chains = try objects(listing, kind: "chain").compactMap { $0["name"] as? String }
