@@ -12,6 +12,8 @@ import NetworkTypes
 /// One namespace with veth pairs `subN` ↔ `peerN`, a shaper per `subN` (upload on `ifbN`) and one
 /// firewall for all of them: a BNG with `interfaces` subscriber-facing interfaces.
 final class Bench: @unchecked Sendable {
+    // Every property is set once in init; the shapers and firewall are used by one benchmark at a
+    // time, from the thread that runs it (package-benchmark runs benchmarks one after another).
     let namespace: NetworkNamespace
     let shapers: [Shaper]
     let firewall: SubscriberFirewall

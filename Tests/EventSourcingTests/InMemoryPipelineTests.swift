@@ -1,3 +1,4 @@
+import AetherTestSupport
 import EventSourcing
 import Foundation
 import Synchronization

@@ -14,15 +14,14 @@ struct BNGLineChangeTests {
         try await withTestNetwork { network in
             let lab = try await BNGLab.make(network, endpoints: endpoints, hosts: 2)
             try await lab.waitForBNG()
-            let leases = try await lab.dhclient(0)
+            _ = try await lab.dhclient(0)
             let first = try await lab.address(of: 0)
             let before = try await lab.waitForAuthorizedSession(at: first)
             let firstID = try #require(before["session_id"] as? String)
             #expect(before["circuit_id"] as? String == "\(lab.remoteID)/1")
 
             // The client (its MAC) unplugs from port 1 without a RELEASE and comes back on port 2.
-            let pid = network.directory + "/h1.pid"
-            try await lab.hosts[0].check(["dhclient", "-x", "-lf", leases, "-pf", pid, "eth0"])
+            try await lab.stopDHCPClient(0)
             try await lab.hosts[0].ip("link", "set", "eth0", "down")
             try await lab.hosts[1].ip("link", "set", "eth0", "down")
             try await lab.hosts[1].ip("link", "set", "eth0", "address", "\(lab.macs[0])")
@@ -44,7 +43,7 @@ struct BNGLineChangeTests {
 
             // The same client gets another address: a new session, the old one Lost-Service. Kea
             // offers a client its existing lease whatever it asks for, so the lease goes first.
-            try await lab.hosts[1].check(["dhclient", "-x", "-lf", network.directory + "/h2.leases", "-pf", network.directory + "/h2.pid", "eth0"])
+            try await lab.stopDHCPClient(1)
             try PostgresConnection(endpoints.postgres.kea).query("DELETE FROM lease4 WHERE hwaddr = decode($1, 'hex')", [Hex.encode(lab.macs[0].bytes)])
             let wanted = Self.freeAddress(after: moved, in: lab)
             let script = network.directory + "/print-ip.sh"

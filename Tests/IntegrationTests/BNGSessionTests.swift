@@ -63,39 +63,6 @@ struct BNGSessionTests {
     }
 }
 
-/// busybox udhcpc in the foreground with a hook that records its events.
-struct UdhcpcClient {
-    let process: BackgroundProcess
-    let events: String
-
-    static func start(_ host: NetworkNamespace, network: TestNetwork, name: String) async throws -> UdhcpcClient {
-        let events = network.directory + "/\(name).udhcpc"
-        let script = network.directory + "/udhcpc-\(name).sh"
-        try """
-            #!/bin/sh
-            case "$1" in
-              bound|renew)
-                ip addr replace "$ip/${mask:-24}" dev "$interface"
-                [ -n "$router" ] && ip route replace default via "$router" dev "$interface"
-                ;;
-              deconfig)
-                ip addr flush dev "$interface"
-                ;;
-            esac
-            echo "$1 serverid=$serverid ip=$ip" >> \(events)
-            exit 0
-
-            """.write(toFile: script, atomically: true, encoding: .utf8)
-        chmod(script, 0o755)
-        let process = try network.spawn(["udhcpc", "-f", "-i", "eth0", "-s", script, "-t", "20", "-T", "2", "-A", "2"],
-                                        in: host, log: "udhcpc-\(name)")
-        try await Readiness.wait(for: "udhcpc on \(name) bound", timeoutSeconds: 60) {
-            ((try? String(contentsOfFile: events, encoding: .utf8)) ?? "").contains("bound ")
-        }
-        return UdhcpcClient(process: process, events: events)
-    }
-}
-
 extension BNGSessionTests {
     @Test func trafficIsShapedToThePlanAndCountedWithinTwoPercentAndARenewalKeepsTheSession() async throws {
         let endpoints = try await TestServices.endpoints()

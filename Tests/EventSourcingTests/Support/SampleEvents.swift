@@ -1,3 +1,4 @@
+import AetherTestSupport
 import EventSourcing
 import Foundation
 import NetworkTypes
@@ -69,18 +70,5 @@ struct TallyProjection: EventProjection {
         var x = (h ^ v) &* 0x9E37_79B9_7F4A_7C15
         x ^= x >> 29
         return x &* 0xBF58_476D_1CE4_E5B9 &+ v
-    }
-}
-
-/// SplitMix64: a seeded generator so a failing property case can be replayed.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

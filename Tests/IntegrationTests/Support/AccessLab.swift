@@ -95,56 +95,20 @@ struct AccessLab {
 
     /// Runs `dhclient -1` on host `index` (0-based) with its own lease file; returns the file's path.
     func dhclient(_ index: Int, extraArguments: [String] = []) async throws -> String {
-        let leases = network.directory + "/h\(index + 1).leases"
-        let result = try await hosts[index].run(["dhclient", "-1", "-v", "-lf", leases, "-pf", network.directory + "/h\(index + 1).pid"]
-                                                + extraArguments + ["eth0"], timeoutSeconds: 60)
-        guard result.succeeded else {
-            throw LabKitError(.commandFailed, "dhclient on h\(index + 1): \(result.standardError)\nrelay: \(relay.log())")
-        }
-        network.onCleanup { [hosts, network] in
-            _ = try? await hosts[index].run(["dhclient", "-x", "-lf", leases, "-pf", network.directory + "/h\(index + 1).pid", "eth0"])
-        }
-        return leases
+        let files = DHCPClientFiles(network, host: "h\(index + 1)")
+        try await hosts[index].dhclient(files, network: network, extraArguments: extraArguments, timeoutSeconds: 60,
+                                        context: "relay: \(relay.log())")
+        return files.leases
     }
 
-    /// Starts busybox udhcpc in the foreground on host `index`; its hook script records every
-    /// call (`bound`, `renew`, `deconfig`) with the server id and address in `<dir>/h<n>.udhcpc`.
+    /// Starts busybox udhcpc on host `index` (see ``UdhcpcClient``).
     func udhcpc(_ index: Int) async throws -> (process: BackgroundProcess, events: String) {
-        let events = network.directory + "/h\(index + 1).udhcpc"
-        let script = network.directory + "/udhcpc-h\(index + 1).sh"
-        try """
-            #!/bin/sh
-            case "$1" in
-              bound|renew)
-                ip addr replace "$ip/${mask:-24}" dev "$interface"
-                [ -n "$router" ] && ip route replace default via "$router" dev "$interface"
-                ;;
-              deconfig)
-                ip addr flush dev "$interface"
-                ;;
-            esac
-            echo "$1 serverid=$serverid ip=$ip" >> \(events)
-            exit 0
-
-            """.write(toFile: script, atomically: true, encoding: .utf8)
-        chmod(script, 0o755)
-        let process = try network.spawn(["udhcpc", "-f", "-i", "eth0", "-s", script, "-t", "10", "-T", "2", "-A", "2"],
-                                        in: hosts[index], log: "udhcpc-h\(index + 1)")
-        try await Readiness.wait(for: "udhcpc on h\(index + 1) bound", timeoutSeconds: 60) {
-            ((try? String(contentsOfFile: events, encoding: .utf8)) ?? "").contains("bound ")
-        }
-        return (process, events)
+        let client = try await UdhcpcClient.start(hosts[index], network: network, name: "h\(index + 1)", discoverAttempts: 10)
+        return (client.process, client.events)
     }
 
     /// The host's IPv4 address on eth0.
-    func address(of index: Int) async throws -> IPv4Address {
-        let text = try await hosts[index].ip("-4", "-o", "addr", "show", "dev", "eth0").standardOutput
-        guard let field = text.split(separator: " ").first(where: { $0.contains("/") }),
-              let address = IPv4InterfaceAddress(String(field))?.address else {
-            throw LabKitError(.commandFailed, "h\(index + 1) has no IPv4 address: \(text)")
-        }
-        return address
-    }
+    func address(of index: Int) async throws -> IPv4Address { try await hosts[index].ipv4Address() }
 
     /// aether-relay's Prometheus metrics, scraped over HTTP inside the access node.
     func relayMetrics() async throws -> PrometheusText {

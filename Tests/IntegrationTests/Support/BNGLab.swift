@@ -258,32 +258,25 @@ final class BNGLab: @unchecked Sendable {
 
     /// Runs `dhclient -1` on host `index` with its own lease file; returns the file's path.
     func dhclient(_ index: Int) async throws -> String {
-        let leases = network.directory + "/h\(index + 1).leases"
-        let pid = network.directory + "/h\(index + 1).pid"
-        let result = try await hosts[index].run(["dhclient", "-1", "-v", "-lf", leases, "-pf", pid, "eth0"], timeoutSeconds: 90)
-        guard result.succeeded else {
-            throw LabKitError(.commandFailed, "dhclient on h\(index + 1): \(result.standardError)\nbng: \(bng.log().suffix(3000))")
-        }
-        network.onCleanup { [hosts] in _ = try? await hosts[index].run(["dhclient", "-x", "-lf", leases, "-pf", pid, "eth0"]) }
-        return leases
+        let files = DHCPClientFiles(network, host: "h\(index + 1)")
+        try await hosts[index].dhclient(files, network: network, timeoutSeconds: 90, context: "bng: \(bng.log().suffix(3000))")
+        return files.leases
     }
 
     /// Releases host `index`'s dhclient lease (RELEASE, unicast to the gateway).
     func release(_ index: Int) async throws {
-        let leases = network.directory + "/h\(index + 1).leases"
-        let pid = network.directory + "/h\(index + 1).pid"
-        try await hosts[index].check(["dhclient", "-r", "-lf", leases, "-pf", pid, "eth0"])
+        let files = DHCPClientFiles(network, host: "h\(index + 1)")
+        try await hosts[index].check(["dhclient", "-r", "-lf", files.leases, "-pf", files.pid, "eth0"])
+    }
+
+    /// Stops host `index`'s dhclient without a RELEASE: the lease stays, nothing renews it.
+    func stopDHCPClient(_ index: Int) async throws {
+        let files = DHCPClientFiles(network, host: "h\(index + 1)")
+        try await hosts[index].check(["dhclient", "-x", "-lf", files.leases, "-pf", files.pid, "eth0"])
     }
 
     /// Host `index`'s IPv4 address on eth0.
-    func address(of index: Int) async throws -> IPv4Address {
-        let text = try await hosts[index].ip("-4", "-o", "addr", "show", "dev", "eth0").standardOutput
-        guard let field = text.split(separator: " ").first(where: { $0.contains("/") }),
-              let address = IPv4InterfaceAddress(String(field))?.address else {
-            throw LabKitError(.commandFailed, "h\(index + 1) has no IPv4 address: \(text)")
-        }
-        return address
-    }
+    func address(of index: Int) async throws -> IPv4Address { try await hosts[index].ipv4Address() }
 
     /// The session the BNG holds for `address`, when it is authorized (polls the control socket).
     func waitForAuthorizedSession(at address: IPv4Address, timeoutSeconds: Double = 30) async throws -> [String: Any] {

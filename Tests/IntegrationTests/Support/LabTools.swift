@@ -59,3 +59,72 @@ struct RadiusClientTool {
             timeoutSeconds: Double(timeout * (retries + 1) + 10))
     }
 }
+
+/// A lab host's DHCP client files: `<dir>/<name>.leases` and `<dir>/<name>.pid`.
+struct DHCPClientFiles {
+    let leases: String
+    let pid: String
+
+    init(_ network: TestNetwork, host name: String) {
+        leases = network.directory + "/\(name).leases"
+        pid = network.directory + "/\(name).pid"
+    }
+}
+
+extension NetworkNamespace {
+    /// Runs `dhclient -1` on eth0 with `files`; it is stopped without a RELEASE at cleanup.
+    /// `context` adds a daemon's log to the error when no lease comes.
+    func dhclient(_ files: DHCPClientFiles, network: TestNetwork, extraArguments: [String] = [], timeoutSeconds: Double,
+                  context: @autoclosure () -> String) async throws {
+        let result = try await run(["dhclient", "-1", "-v", "-lf", files.leases, "-pf", files.pid] + extraArguments + ["eth0"],
+                                   timeoutSeconds: timeoutSeconds)
+        guard result.succeeded else {
+            throw LabKitError(.commandFailed, "dhclient in \(name): \(result.standardError)\n\(context())")
+        }
+        network.onCleanup { [self] in _ = try? await run(["dhclient", "-x", "-lf", files.leases, "-pf", files.pid, "eth0"]) }
+    }
+
+    /// This namespace's IPv4 address on `interface`.
+    func ipv4Address(on interface: String = "eth0") async throws -> IPv4Address {
+        let text = try await ip("-4", "-o", "addr", "show", "dev", interface).standardOutput
+        guard let field = text.split(separator: " ").first(where: { $0.contains("/") }),
+              let address = IPv4InterfaceAddress(String(field))?.address else {
+            throw LabKitError(.commandFailed, "\(name) has no IPv4 address on \(interface): \(text)")
+        }
+        return address
+    }
+}
+
+/// busybox udhcpc in the foreground on eth0 with a hook that records each call (`bound`,
+/// `renew`, `deconfig`) with the server id and address in `<dir>/<name>.udhcpc`.
+struct UdhcpcClient {
+    let process: BackgroundProcess
+    let events: String
+
+    static func start(_ host: NetworkNamespace, network: TestNetwork, name: String, discoverAttempts: Int = 20) async throws -> UdhcpcClient {
+        let events = network.directory + "/\(name).udhcpc"
+        let script = network.directory + "/udhcpc-\(name).sh"
+        try """
+            #!/bin/sh
+            case "$1" in
+              bound|renew)
+                ip addr replace "$ip/${mask:-24}" dev "$interface"
+                [ -n "$router" ] && ip route replace default via "$router" dev "$interface"
+                ;;
+              deconfig)
+                ip addr flush dev "$interface"
+                ;;
+            esac
+            echo "$1 serverid=$serverid ip=$ip" >> \(events)
+            exit 0
+
+            """.write(toFile: script, atomically: true, encoding: .utf8)
+        chmod(script, 0o755)
+        let process = try network.spawn(["udhcpc", "-f", "-i", "eth0", "-s", script, "-t", "\(discoverAttempts)", "-T", "2", "-A", "2"],
+                                        in: host, log: "udhcpc-\(name)")
+        try await Readiness.wait(for: "udhcpc on \(name) bound", timeoutSeconds: 60) {
+            ((try? String(contentsOfFile: events, encoding: .utf8)) ?? "").contains("bound ")
+        }
+        return UdhcpcClient(process: process, events: events)
+    }
+}
