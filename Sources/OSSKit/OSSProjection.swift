@@ -12,7 +12,7 @@ import Foundation
 /// | SESSION_START | `sessions_active` row (not for a session already in `sessions_history`) |
 /// | SESSION_UPDATE | counters and state of the active row; the byte deltas into `traffic_minutes` |
 /// | POLICY_APPLY | rates and auth state of the active row |
-/// | SESSION_STOP | final deltas into `traffic_minutes`, then the row moves to `sessions_history` (`DELETE … RETURNING` + `INSERT`, one statement) |
+/// | SESSION_STOP | final deltas into `traffic_minutes` and the row moved to `sessions_history` (`DELETE … RETURNING` + `INSERT`), one statement |
 /// | ROUTER_UPDATE | liveness of a provisioned `access_routers` row (inventory rows are the API's) |
 /// | BNG_HEALTH_UPDATE | `bng_health_events` row and the `bng_registry` summary (`first_seen` kept) |
 ///
@@ -56,30 +56,39 @@ public struct OSSProjection: EventProjection {
                             start.status.rawValue, start.startedAt, event.timestamp, Int64(event.seq)])
     }
 
-    /// Adds the byte deltas from the stored counters to `counters` into the event's minute.
-    private func addTraffic(of sessionID: UUID, to counters: SessionCounters, _ event: EventEnvelope, _ connection: PostgresConnection) throws {
-        _ = try connection.query("""
+    /// Common table expressions that add a session's byte deltas — from its stored counters to
+    /// the ones given — into the event's minute of `traffic_minutes`; a counter below the stored
+    /// one is a reset, so its value is the delta. `session`, `up`, `down`, `bng` and `at` name the
+    /// statement's parameters.
+    private static func trafficDelta(session: String, up: String, down: String, bng: String, at: String) -> String {
+        """
+        old AS (SELECT bytes_up, bytes_down FROM sessions_active WHERE session_id = \(session)),
+        traffic AS (
             INSERT INTO traffic_minutes (bng_id, minute, bytes_up, bytes_down)
-            SELECT $2, date_trunc('minute', $3::timestamptz),
-                   CASE WHEN $4::bigint >= bytes_up THEN $4::bigint - bytes_up ELSE $4::bigint END,
-                   CASE WHEN $5::bigint >= bytes_down THEN $5::bigint - bytes_down ELSE $5::bigint END
-            FROM sessions_active WHERE session_id = $1
+            SELECT \(bng), date_trunc('minute', \(at)::timestamptz),
+                   CASE WHEN \(up)::bigint >= old.bytes_up THEN \(up)::bigint - old.bytes_up ELSE \(up)::bigint END,
+                   CASE WHEN \(down)::bigint >= old.bytes_down THEN \(down)::bigint - old.bytes_down ELSE \(down)::bigint END
+            FROM old
             ON CONFLICT (bng_id, minute) DO UPDATE
                 SET bytes_up = traffic_minutes.bytes_up + excluded.bytes_up, bytes_down = traffic_minutes.bytes_down + excluded.bytes_down
-            """, bindings: [sessionID, event.source.bngID, event.timestamp, Int64(clamping: counters.bytesUp), Int64(clamping: counters.bytesDown)])
+            RETURNING 1)
+        """
     }
 
+    /// Counters and state in one statement with their traffic deltas (all CTEs see the counters
+    /// as they were before the update).
     private func sessionUpdate(_ update: SessionUpdatePayload, _ event: EventEnvelope, _ connection: PostgresConnection) throws {
         let counters = update.counters
-        try addTraffic(of: update.line.sessionID, to: counters, event, connection)
         _ = try connection.query("""
+            WITH \(Self.trafficDelta(session: "$1", up: "$2", down: "$3", bng: "$11", at: "$9"))
             UPDATE sessions_active
             SET bytes_up = $2, bytes_down = $3, packets_up = $4, packets_down = $5, auth_state = $6, status = $7,
                 ip_address = coalesce($8::inet, ip_address), updated_at = greatest(updated_at, $9::timestamptz), last_seq = $10
             WHERE session_id = $1
             """, bindings: [update.line.sessionID, Int64(clamping: counters.bytesUp), Int64(clamping: counters.bytesDown),
                             Int64(clamping: counters.packetsUp), Int64(clamping: counters.packetsDown), update.authState.rawValue,
-                            update.status.rawValue, update.line.ipAddress?.description, event.timestamp, Int64(event.seq)])
+                            update.status.rawValue, update.line.ipAddress?.description, event.timestamp, Int64(event.seq),
+                            event.source.bngID])
     }
 
     private func policyApply(_ policy: PolicyApplyPayload, _ event: EventEnvelope, _ connection: PostgresConnection) throws {
@@ -95,9 +104,9 @@ public struct OSSProjection: EventProjection {
 
     private func sessionStop(_ stop: SessionStopPayload, _ event: EventEnvelope, _ connection: PostgresConnection) throws {
         let counters = stop.counters
-        try addTraffic(of: stop.line.sessionID, to: counters, event, connection)
         _ = try connection.query("""
-            WITH moved AS (DELETE FROM sessions_active WHERE session_id = $1 RETURNING *)
+            WITH \(Self.trafficDelta(session: "$1", up: "$5", down: "$6", bng: "$10", at: "$11")),
+            moved AS (DELETE FROM sessions_active WHERE session_id = $1 RETURNING *)
             INSERT INTO sessions_history (session_id, bng_id, bng_instance_id, nas_ip, remote_id, circuit_id, mac_address, ip_address,
                                           username, auth_state, started_at, ended_at, terminate_cause, bytes_up, bytes_down,
                                           packets_up, packets_down, download_kbps, upload_kbps, last_seq)
@@ -106,7 +115,8 @@ public struct OSSProjection: EventProjection {
             FROM moved
             """, bindings: [stop.line.sessionID, stop.authState.rawValue, stop.endedAt, stop.terminateCause,
                             Int64(clamping: counters.bytesUp), Int64(clamping: counters.bytesDown),
-                            Int64(clamping: counters.packetsUp), Int64(clamping: counters.packetsDown), Int64(event.seq)])
+                            Int64(clamping: counters.packetsUp), Int64(clamping: counters.packetsDown), Int64(event.seq),
+                            event.source.bngID, event.timestamp])
     }
 
     private func routerUpdate(_ router: RouterUpdatePayload, _ event: EventEnvelope, _ connection: PostgresConnection) throws {
