@@ -33,7 +33,7 @@ struct AccessNodeForwardingTests {
             var sentUp: [IPv4Address: Int] = [:]
             for (index, address) in [h1, h2].enumerated() {
                 try await lab.hosts[index].check(["ping", "-c", "3", "-i", "0.2", "-W", "2", "\(AccessLab.upstreamAddress)"])
-                let run = try await lab.hosts[index].check(["iperf3", "-c", "\(AccessLab.upstreamAddress)", "-p", "5201", "-t", "2",
+                let run = try await lab.hosts[index].iperfClient(["iperf3", "-c", "\(AccessLab.upstreamAddress)", "-p", "5201", "-t", "2",
                                                             "-b", "20M", "-J"], timeoutSeconds: 60)
                 sentUp[address] = try Self.bytesSent(run.standardOutput)
             }

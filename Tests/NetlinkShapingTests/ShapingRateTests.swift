@@ -38,7 +38,7 @@ struct ShapingRateTests {
                       omit: Int = 1) async throws -> [String: Any] {
         var arguments = ["iperf3", "-c", "\(BNGTopology.serverAddress)", "-p", "5201", "-B", "\(address)", "-t", "\(seconds)", "-O", "\(omit)", "-J"]
         if download { arguments.append("-R") }
-        let output = try await topology.host.check(arguments, timeoutSeconds: 60).standardOutput
+        let output = try await topology.host.iperfClient(arguments, timeoutSeconds: 60).standardOutput
         let json = try #require(JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any])
         return try #require(json["end"] as? [String: Any])
     }

@@ -36,20 +36,8 @@ extension NetworkNamespace {
     }
 
     /// One iperf3 client run to `server`; `-R` in `arguments` makes the server send.
-    ///
-    /// iperf3's server tears a test down after its client already has the result, so a run
-    /// straight after another can be refused with "the server is busy"; that answer (and only
-    /// that one) is retried until the server takes the test.
     func iperf(to server: IPv4Address, port: Int = 5201, _ arguments: [String]) async throws -> IperfResult {
-        var output: CommandOutput?
-        try await Readiness.wait(for: "iperf3 server \(server):\(port) to take a test", timeoutSeconds: 20) {
-            output = try await run(["iperf3", "-c", "\(server)", "-p", "\(port)", "-J"] + arguments, timeoutSeconds: 90)
-            return output?.standardOutput.contains("the server is busy") == false
-        }
-        guard let output, output.succeeded else {
-            throw LabKitError(.commandFailed, "iperf3 in \(name): \(output?.standardOutput.suffix(400) ?? "")\(output?.standardError ?? "")")
-        }
-        return try IperfResult(output.standardOutput)
+        try IperfResult(try await iperfClient(["iperf3", "-c", "\(server)", "-p", "\(port)", "-J"] + arguments).standardOutput)
     }
 }
 
