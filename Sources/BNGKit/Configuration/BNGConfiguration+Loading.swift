@@ -4,6 +4,7 @@ import KeaControl
 import NetlinkShaping
 import NetworkTypes
 import RadiusKit
+import ServiceSupport
 import Yams
 
 extension BNGConfiguration {
@@ -21,7 +22,7 @@ extension BNGConfiguration {
         do {
             configuration = try YAMLDecoder().decode(BNGConfiguration.self, from: yaml)
         } catch let error as DecodingError {
-            let (key, reason) = describe(error)
+            let (key, reason) = error.configurationProblem
             throw BNGError(.invalidConfiguration, "\(source): key \"\(key)\": \(reason)")
         } catch {
             throw BNGError(.invalidConfiguration, "\(source): not valid YAML: \(error)")
@@ -56,24 +57,16 @@ extension BNGConfiguration {
         if let kea, kea.socket == nil, kea.controlAgent == nil { throw fail("kea", "give socket or control_agent") }
     }
 
-    static func describe(_ error: DecodingError) -> (String, String) {
-        func path(_ context: DecodingError.Context, _ extra: (any CodingKey)? = nil) -> String {
-            let keys = context.codingPath + (extra.map { [$0] } ?? [])
-            let text = keys.map { $0.intValue.map(String.init) ?? $0.stringValue }.joined(separator: ".")
-            return text.isEmpty ? "(document)" : text
-        }
-        switch error {
-        case .keyNotFound(let key, let context): return (path(context, key), "is missing")
-        case .typeMismatch(let type, let context): return (path(context), "is not a \(type): \(context.debugDescription)")
-        case .valueNotFound(let type, let context): return (path(context), "needs a \(type)")
-        case .dataCorrupted(let context):
-            return (path(context), context.debugDescription + (context.underlyingError.map { " \($0)" } ?? ""))
-        @unknown default: return ("(document)", "\(error)")
+    /// The settings with every default applied and every secret read.
+    public func resolve(source: String) throws -> BNGSettings {
+        do {
+            return try resolveSettings(source: source)
+        } catch let error as ConfigurationError {
+            throw BNGError(.invalidConfiguration, error.message)
         }
     }
 
-    /// The settings with every default applied and every secret read.
-    public func resolve(source: String) throws -> BNGSettings {
+    private func resolveSettings(source: String) throws -> BNGSettings {
         let timers = self.timers
         let secret = try radius.secret.resolve(key: "radius.secret", file: source)
         let password = try radius.password?.resolve(key: "radius.password", file: source) ?? "aether"
