@@ -109,6 +109,21 @@ struct PostgresToolkitTests {
         #expect(missing.code == .postgresResultShape)
     }
 
+    @Test func arrayParametersRoundTripQuotesBackslashesAndNulls() async throws {
+        let endpoints = try await TestServices.endpoints()
+        let connection = try PostgresConnection(endpoints.postgres.oss)
+        let tricky = ["plain", "with \"quotes\"", "back\\slash", "{braces},commas", "NULL", "", "ünïcode"]
+        let result = try connection.query("SELECT u AS value, u IS NULL AS missing FROM unnest($1::text[]) WITH ORDINALITY AS t(u, n) ORDER BY n",
+                                          bindings: [PostgresArray(tricky + [nil])])
+        #expect(result.rows.map { $0[0] } == tricky + [nil])
+        #expect(result.rows.map { $0[1] } == Array(repeating: "f", count: tricky.count) + ["t"])
+        let ids = [UUID(), UUID()]
+        let matched = try connection.query("SELECT count(*) AS n FROM unnest($1::uuid[]) AS u WHERE u = ANY($2::uuid[])",
+                                           bindings: [PostgresArray(ids), PostgresArray([ids[1]])])
+        #expect(try matched.decode("n", as: Int.self) == 1)
+        #expect(try connection.query("SELECT cardinality($1::bigint[]) AS n", bindings: [PostgresArray([])]).decode("n", as: Int.self) == 0)
+    }
+
     @Test func migrationsApplyOnceAndAreRecorded() async throws {
         try await withScratchSchema { info in
             let connection = try PostgresConnection(info)

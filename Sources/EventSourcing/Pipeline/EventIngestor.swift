@@ -161,7 +161,7 @@ public final class EventIngestor<Consumer: EventStreamConsumer, Store: EventStor
                 events.append(event)
                 encoded.append(message.value(EventStreamFormat.eventField) ?? [])
             case let .failure(error):
-                logger.debug("dead-lettering message", metadata: ["id": "\(message.id)", "error": "\(error)"])
+                logger.warning("dead-lettering message", metadata: ["id": "\(message.id)", "error": "\(error)"])
                 try deadLetters.deadLetter(message, reason: error)
                 result.deadLettered += 1
             }
@@ -200,7 +200,7 @@ public final class EventIngestor<Consumer: EventStreamConsumer, Store: EventStor
                 backoff.reset()
             } catch {
                 let delay = backoff.nextDelay()
-                logger.debug("ingest step failed; retrying", metadata: ["error": "\(error)", "delaySeconds": "\(delay)"])
+                logger.warning("ingest step failed; retrying", metadata: ["error": "\(error)", "delaySeconds": "\(delay)"])
                 control.sleep(seconds: delay)
             }
         }

@@ -67,3 +67,31 @@ extension Array: PostgresBindable where Element == UInt8 {
         return String(decoding: text, as: UTF8.self)
     }
 }
+
+/// A one-dimensional array parameter (`$1::uuid[]`, `$1::text[]`) in PostgreSQL's array input
+/// format: every element double-quoted with `"` and `\` escaped, `nil` as `NULL`.
+public struct PostgresArray: PostgresBindable, Hashable, Sendable {
+    /// Each element's text form; `nil` is SQL NULL.
+    public var elements: [String?]
+
+    /// An array of `elements`' text forms.
+    public init(_ elements: [(any PostgresBindable)?]) {
+        self.elements = elements.map { $0?.postgresText }
+    }
+
+    /// `{"a","b",NULL}`.
+    public var postgresText: String {
+        var text = "{"
+        for (index, element) in elements.enumerated() {
+            if index > 0 { text += "," }
+            guard let element else { text += "NULL"; continue }
+            text += "\""
+            for character in element.unicodeScalars {
+                if character == "\"" || character == "\\" { text += "\\" }
+                text.unicodeScalars.append(character)
+            }
+            text += "\""
+        }
+        return text + "}"
+    }
+}

@@ -1,8 +1,11 @@
 /// Turns events into read models, inside the store's transaction.
 ///
-/// The store calls `apply` exactly once per event, in sequence order within each source, and
-/// only once every earlier event of that source has been applied: a projection may assume a
+/// The store hands every event over exactly once, in sequence order within each source, and
+/// only once every earlier event of that source has been handed over: a projection may assume a
 /// gap-free, duplicate-free history per source whatever order the bus delivered it in.
+/// Stores call `apply(batch:in:)` with everything one transaction projects (several sources,
+/// each source's events in order); a projection that writes set-wise implements it, one that
+/// writes per event implements only `apply(_:in:)`.
 /// Writes go through `context` (a PostgreSQL connection inside the transaction, or an
 /// in-memory model) so they commit or roll back with the event rows.
 public protocol EventProjection<Context>: SendableMetatype {
@@ -12,6 +15,15 @@ public protocol EventProjection<Context>: SendableMetatype {
     func reset(in context: Context) throws
     /// Applies one event.
     func apply(_ event: EventEnvelope, in context: Context) throws
+    /// Applies `events` in order; events of one source are in sequence order, sources may
+    /// interleave. The default applies them one at a time.
+    func apply(batch events: [EventEnvelope], in context: Context) throws
+}
+
+extension EventProjection {
+    public func apply(batch events: [EventEnvelope], in context: Context) throws {
+        for event in events { try apply(event, in: context) }
+    }
 }
 
 /// What one `append` did.

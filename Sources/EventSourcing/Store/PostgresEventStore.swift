@@ -104,18 +104,18 @@ public final class PostgresEventStore: EventStore, @unchecked Sendable {
                 var outcome = AppendOutcome(inserted: inserted.values.map(\.count).reduce(0, +))
                 outcome.duplicates = events.count - outcome.inserted
                 let progress = try lockSources(Array(inserted.keys), tx)
+                var ready: [EventEnvelope] = []
                 for source in inserted.keys.sorted() {
                     let new = inserted[source]!.sorted { $0.seq < $1.seq }
                     let before = progress[source]!
                     var applied = before.appliedThrough
                     if before.highestSeq > before.appliedThrough {
                         // Events are held behind a gap: continue from the log, which now includes this batch.
-                        applied = try applyContiguous(of: source, after: applied, through: nil, projection, tx, count: &outcome.applied)
+                        applied = try contiguous(of: source, after: applied, through: nil, tx, into: &ready)
                     } else {
                         for event in new where event.seq == applied + 1 {
-                            try projection.apply(event, in: tx)
+                            ready.append(event)
                             applied = event.seq
-                            outcome.applied += 1
                         }
                     }
                     outcome.held += new.filter { $0.seq > applied }.count
@@ -123,6 +123,8 @@ public final class PostgresEventStore: EventStore, @unchecked Sendable {
                     try tx.query("UPDATE event_sources SET applied_through = $3, highest_seq = $4, updated_at = now() WHERE bng_id = $1 AND bng_instance_id = $2",
                                  bindings: [source.bngID, source.instanceID, applied, highest])
                 }
+                try projection.apply(batch: ready, in: tx)
+                outcome.applied = ready.count
                 if outcome.held > 0 {
                     logger.debug("events held behind a gap", metadata: ["held": "\(outcome.held)"])
                 }
@@ -163,10 +165,12 @@ public final class PostgresEventStore: EventStore, @unchecked Sendable {
         try pool.withConnection { connection in
             try connection.transaction { tx in
                 guard let before = try lockSources([source], tx)[source], seq > before.appliedThrough else { return AppendOutcome() }
-                var outcome = AppendOutcome()
-                var applied = try applyContiguous(of: source, after: before.appliedThrough, through: seq, projection, tx, count: &outcome.applied)
+                var ready: [EventEnvelope] = []
+                var applied = try contiguous(of: source, after: before.appliedThrough, through: seq, tx, into: &ready)
                 applied = max(applied, seq)
-                applied = try applyContiguous(of: source, after: applied, through: nil, projection, tx, count: &outcome.applied)
+                applied = try contiguous(of: source, after: applied, through: nil, tx, into: &ready)
+                try projection.apply(batch: ready, in: tx)
+                let outcome = AppendOutcome(applied: ready.count)
                 try tx.query("UPDATE event_sources SET applied_through = $3, highest_seq = greatest(highest_seq, $3), updated_at = now() WHERE bng_id = $1 AND bng_instance_id = $2",
                              bindings: [source.bngID, source.instanceID, applied])
                 logger.debug("gap skipped", metadata: ["source": "\(source)", "through": "\(seq)"])
@@ -191,7 +195,7 @@ public final class PostgresEventStore: EventStore, @unchecked Sendable {
                     while after < settled {
                         let page = try load(source, after: after, limit: 1000, tx).filter { $0.seq <= settled }
                         guard let last = page.last else { break }
-                        for event in page { try projection.apply(event, in: tx) }
+                        try projection.apply(batch: page, in: tx)
                         summary.applied += page.count
                         after = last.seq
                     }
@@ -228,19 +232,18 @@ public final class PostgresEventStore: EventStore, @unchecked Sendable {
         return progress
     }
 
-    /// Applies stored events of `source` after `after` while they are contiguous (and, with
-    /// `through`, every stored one up to it); returns the last applied sequence number.
-    private func applyContiguous(of source: EventSource, after: UInt64, through: UInt64?,
-                                 _ projection: some EventProjection<Context>, _ tx: PostgresConnection, count: inout Int) throws -> UInt64 {
+    /// Collects stored events of `source` after `after` while they are contiguous (and, with
+    /// `through`, every stored one up to it) into `ready`; returns the last collected sequence number.
+    private func contiguous(of source: EventSource, after: UInt64, through: UInt64?, _ tx: PostgresConnection,
+                            into ready: inout [EventEnvelope]) throws -> UInt64 {
         var applied = after
         while true {
             let page = try load(source, after: applied, limit: 1000, tx)
             var progressed = false
             for event in page {
                 guard event.seq == applied + 1 || (through.map { event.seq <= $0 } ?? false) else { return applied }
-                try projection.apply(event, in: tx)
+                ready.append(event)
                 applied = event.seq
-                count += 1
                 progressed = true
             }
             if !progressed || page.count < 1000 { return applied }
