@@ -124,6 +124,27 @@ struct PostgresToolkitTests {
         #expect(try connection.query("SELECT cardinality($1::bigint[]) AS n", bindings: [PostgresArray([])]).decode("n", as: Int.self) == 0)
     }
 
+    @Test func arrayInsertWritesEveryRowInOneStatementAndUpsertsWithItsSuffix() async throws {
+        try await withScratchSchema { info in
+            let connection = try PostgresConnection(info)
+            try connection.execute(script: "CREATE TABLE counters (name text PRIMARY KEY, hits bigint NOT NULL, seen timestamptz, note text)")
+            let upsert = try PostgresArrayInsert(table: "counters", columns: ["name", "hits", "seen", "note"],
+                                                 types: ["text", "bigint", "timestamptz", "text"],
+                                                 suffix: "ON CONFLICT (name) DO UPDATE SET hits = counters.hits + excluded.hits")
+            #expect(upsert.statement.hasPrefix("INSERT INTO counters (name, hits, seen, note) SELECT * FROM unnest($1::text[], $2::bigint[]"))
+            let rows: [[String?]] = (0..<3000).map { ["n\($0)", "1", $0 % 2 == 0 ? nil : "2026-12-01 00:00:00+00", "say \"hi\", \\o/"] }
+            #expect(try upsert.run(rows, on: connection).affectedRows == 3000)
+            #expect(try upsert.run([["n7", "41", nil, nil]], on: connection).affectedRows == 1)
+            let row = try #require(try connection.query("SELECT hits, seen IS NULL AS missing, note FROM counters WHERE name = 'n7'").typedRows.first)
+            #expect(try row.decode("hits", as: Int.self) == 42)
+            #expect(try row.decode("missing", as: Bool.self) == false)
+            #expect(try row.decode("note", as: String.self) == "say \"hi\", \\o/")
+            #expect(try connection.query("SELECT count(*) AS n FROM counters WHERE seen IS NULL").decode("n", as: Int.self) == 1500)
+            #expect(throws: EventSourcingError.self) { try upsert.run([["short"]], on: connection) }
+            #expect(throws: EventSourcingError.self) { try PostgresArrayInsert(table: "t", columns: ["a"], types: []) }
+        }
+    }
+
     @Test func migrationsApplyOnceAndAreRecorded() async throws {
         try await withScratchSchema { info in
             let connection = try PostgresConnection(info)

@@ -79,19 +79,26 @@ public struct PostgresArray: PostgresBindable, Hashable, Sendable {
         self.elements = elements.map { $0?.postgresText }
     }
 
+    /// An array of elements already in text form.
+    public init(texts: [String?]) {
+        self.elements = texts
+    }
+
     /// `{"a","b",NULL}`.
     public var postgresText: String {
-        var text = "{"
+        var text: [UInt8] = [UInt8(ascii: "{")]
+        text.reserveCapacity(2 + elements.reduce(0) { $0 + ($1?.utf8.count ?? 4) + 3 })
         for (index, element) in elements.enumerated() {
-            if index > 0 { text += "," }
-            guard let element else { text += "NULL"; continue }
-            text += "\""
-            for character in element.unicodeScalars {
-                if character == "\"" || character == "\\" { text += "\\" }
-                text.unicodeScalars.append(character)
+            if index > 0 { text.append(UInt8(ascii: ",")) }
+            guard let element else { text += Array("NULL".utf8); continue }
+            text.append(UInt8(ascii: "\""))
+            for byte in element.utf8 {
+                if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { text.append(UInt8(ascii: "\\")) }
+                text.append(byte)
             }
-            text += "\""
+            text.append(UInt8(ascii: "\""))
         }
-        return text + "}"
+        text.append(UInt8(ascii: "}"))
+        return String(decoding: text, as: UTF8.self)
     }
 }
