@@ -21,6 +21,7 @@ let package = Package(
         .executable(name: "aether-lab", targets: ["aether-lab"]),
         .executable(name: "aether-relay", targets: ["aether-relay"]),
         .executable(name: "aether-bng", targets: ["aether-bng"]),
+        .executable(name: "aether-ingestor", targets: ["aether-ingestor"]),
         .executable(name: "aether-dhcp", targets: ["aether-dhcp"]),
         .executable(name: "aether-radius", targets: ["aether-radius"]),
     ],
@@ -108,9 +109,16 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // The OSS: schema, read-model projection, retention, configuration, demo data.
         .target(
             name: "OSSKit",
-            dependencies: ["NetworkTypes", "EventSourcing"]
+            dependencies: [
+                "NetworkTypes", "EventSourcing", "ServiceSupport",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
         ),
         .target(
             name: "LabKit",
@@ -163,6 +171,16 @@ let package = Package(
             path: "Sources/Executables/aether-bng"
         ),
         .executableTarget(
+            name: "aether-ingestor",
+            dependencies: [
+                "OSSKit", "EventSourcing", "AetherDaemon",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Sources/Executables/aether-ingestor"
+        ),
+        .executableTarget(
             name: "aether-relay",
             dependencies: [
                 "DHCPKit", "AetherDaemon",
@@ -189,7 +207,7 @@ let package = Package(
         .target(
             name: "AetherTestSupport",
             dependencies: [
-                "LabKit", "NetworkTypes",
+                "LabKit", "NetworkTypes", "ServiceSupport",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Tests/AetherTestSupport"
@@ -249,7 +267,7 @@ let package = Package(
         ),
         .testTarget(
             name: "OSSKitTests",
-            dependencies: ["OSSKit", "EventSourcing", "NetworkTypes", "AetherTestSupport"]
+            dependencies: ["OSSKit", "EventSourcing", "NetworkTypes", "LabKit", "AetherTestSupport"]
         ),
         .testTarget(
             name: "KeaControlTests",

@@ -34,6 +34,17 @@ let package = Package(
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
         .executableTarget(
+            name: "OSSKitBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "OSSKit", package: "Aether"),
+                .product(name: "EventSourcing", package: "Aether"),
+                .product(name: "LabKit", package: "Aether"),
+            ],
+            path: "OSSKitBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        .executableTarget(
             name: "RadiusKitBenchmarks",
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),

@@ -10,15 +10,20 @@ import Foundation
 /// | Event | Read models |
 /// |---|---|
 /// | SESSION_START | `sessions_active` row (not for a session already in `sessions_history`) |
-/// | SESSION_UPDATE | counters and state of the active row; the byte deltas into `traffic_minutes` |
+/// | SESSION_UPDATE | counters and state of the active row; the byte deltas into `traffic_minutes` and `traffic_seconds` |
 /// | POLICY_APPLY | rates and auth state of the active row |
-/// | SESSION_STOP | final deltas into `traffic_minutes` and the row moved to `sessions_history` (`DELETE … RETURNING` + `INSERT`), one statement |
+/// | SESSION_STOP | final deltas into the traffic series and the row moved to `sessions_history` |
 /// | ROUTER_UPDATE | liveness of a provisioned `access_routers` row (inventory rows are the API's) |
 /// | BNG_HEALTH_UPDATE | `bng_health_events` row and the `bng_registry` summary (`first_seen` kept) |
 ///
 /// A counter lower than the one stored is a reset of the BNG's counter: its value is the delta.
-/// An update for a session that has stopped changes nothing. `reset` clears what the
-/// projection owns, so a replay of `session_events` rebuilds identical tables.
+/// An update for a session that has stopped changes nothing. Nothing older than a series'
+/// retention horizon (`oss_retention`) is written to it. `reset` clears what the projection
+/// owns, so a replay of `session_events` rebuilds identical tables.
+///
+/// A batch is folded in memory and written set-wise: one read of the sessions it touches, then
+/// one multi-row statement per table (about ten round trips for a batch of any size), rows in
+/// key order so concurrent ingestors lock them in the same order.
 public struct OSSProjection: EventProjection {
     public typealias Context = PostgresConnection
 
@@ -27,122 +32,355 @@ public struct OSSProjection: EventProjection {
 
     public func reset(in connection: PostgresConnection) throws {
         try connection.execute(script: """
-            TRUNCATE sessions_active, sessions_history, bng_registry, bng_health_events, traffic_minutes;
+            TRUNCATE sessions_active, sessions_history, bng_registry, bng_health_events, traffic_minutes, traffic_seconds;
             UPDATE access_routers SET is_alive = false, last_seen = NULL, last_event_at = NULL;
             """)
     }
 
     public func apply(_ event: EventEnvelope, in connection: PostgresConnection) throws {
-        switch event.payload {
-        case .sessionStart(let start): try sessionStart(start, event, connection)
-        case .sessionUpdate(let update): try sessionUpdate(update, event, connection)
-        case .policyApply(let policy): try policyApply(policy, event, connection)
-        case .sessionStop(let stop): try sessionStop(stop, event, connection)
-        case .routerUpdate(let router): try routerUpdate(router, event, connection)
-        case .bngHealthUpdate(let health): try healthUpdate(health, event, connection)
+        try apply(batch: [event], in: connection)
+    }
+
+    public func apply(batch events: [EventEnvelope], in connection: PostgresConnection) throws {
+        guard !events.isEmpty else { return }
+        var fold = OSSBatchFold(horizons: try OSSRetention.horizonsLockedForWriting(connection))
+        try fold.load(sessions: Set(events.compactMap(\.payload.sessionID)), connection)
+        for event in events { fold.apply(event) }
+        try fold.write(connection)
+    }
+}
+
+/// One `sessions_active` row while a batch is folded.
+struct ActiveSessionRow {
+    var sessionID: UUID
+    var bngID: String
+    var instanceID: UUID
+    var nasIP: String
+    var remoteID: String
+    var circuitID: String
+    var macAddress: String
+    var ipAddress: String?
+    var username: String?
+    var authState: String
+    var status: String
+    var startedAt: Int64
+    var updatedAt: Int64
+    var bytesUp: Int64 = 0
+    var bytesDown: Int64 = 0
+    var packetsUp: Int64 = 0
+    var packetsDown: Int64 = 0
+    var downloadKbps: Int64?
+    var uploadKbps: Int64?
+    var downloadBurstKbit: Int64?
+    var uploadBurstKbit: Int64?
+    var lastSeq: Int64
+
+    static let columns = ["session_id", "bng_id", "bng_instance_id", "nas_ip", "remote_id", "circuit_id", "mac_address", "ip_address",
+                          "username", "auth_state", "status", "started_at", "updated_at", "bytes_up", "bytes_down", "packets_up",
+                          "packets_down", "download_kbps", "upload_kbps", "download_burst_kbit", "upload_burst_kbit", "last_seq"]
+    static let types = ["uuid", "text", "uuid", "inet", "text", "text", "macaddr", "inet", "text", "text", "text", "timestamptz", "timestamptz",
+                        "bigint", "bigint", "bigint", "bigint", "bigint", "bigint", "bigint", "bigint", "bigint"]
+
+    /// The columns as `SELECT` yields them for `init(_:)`: addresses as host text, times as microseconds.
+    static let selection = """
+        session_id, bng_id, bng_instance_id, host(nas_ip) AS nas_ip, remote_id, circuit_id, mac_address::text AS mac_address,
+        host(ip_address) AS ip_address, username, auth_state, status,
+        (extract(epoch FROM started_at) * 1000000)::bigint AS started_at, (extract(epoch FROM updated_at) * 1000000)::bigint AS updated_at,
+        bytes_up, bytes_down, packets_up, packets_down, download_kbps, upload_kbps, download_burst_kbit, upload_burst_kbit, last_seq
+        """
+
+    init(_ row: PostgresRow) throws {
+        sessionID = try row.decode("session_id")
+        bngID = try row.decode("bng_id")
+        instanceID = try row.decode("bng_instance_id")
+        nasIP = try row.decode("nas_ip")
+        remoteID = try row.decode("remote_id")
+        circuitID = try row.decode("circuit_id")
+        macAddress = try row.decode("mac_address")
+        ipAddress = try row.decodeIfPresent("ip_address")
+        username = try row.decodeIfPresent("username")
+        authState = try row.decode("auth_state")
+        status = try row.decode("status")
+        startedAt = try row.decode("started_at")
+        updatedAt = try row.decode("updated_at")
+        bytesUp = try row.decode("bytes_up")
+        bytesDown = try row.decode("bytes_down")
+        packetsUp = try row.decode("packets_up")
+        packetsDown = try row.decode("packets_down")
+        downloadKbps = try row.decodeIfPresent("download_kbps")
+        uploadKbps = try row.decodeIfPresent("upload_kbps")
+        downloadBurstKbit = try row.decodeIfPresent("download_burst_kbit")
+        uploadBurstKbit = try row.decodeIfPresent("upload_burst_kbit")
+        lastSeq = try row.decode("last_seq")
+    }
+
+    init(_ start: SessionStartPayload, _ event: EventEnvelope) {
+        let line = start.line
+        sessionID = line.sessionID
+        bngID = event.source.bngID
+        instanceID = event.source.instanceID
+        nasIP = line.nasIP.description
+        remoteID = line.remoteID
+        circuitID = line.circuitID
+        macAddress = line.macAddress.description
+        ipAddress = line.ipAddress?.description
+        username = line.username
+        authState = start.authState.rawValue
+        status = start.status.rawValue
+        startedAt = start.startedAt.rawValue
+        updatedAt = event.timestamp.rawValue
+        lastSeq = Int64(clamping: event.seq)
+    }
+
+    var values: [String?] {
+        [sessionID.postgresText, bngID, instanceID.postgresText, nasIP, remoteID, circuitID, macAddress, ipAddress, username,
+         authState, status, EventTimestamp(rawValue: startedAt).postgresText, EventTimestamp(rawValue: updatedAt).postgresText,
+         String(bytesUp), String(bytesDown), String(packetsUp), String(packetsDown), downloadKbps.map(String.init),
+         uploadKbps.map(String.init), downloadBurstKbit.map(String.init), uploadBurstKbit.map(String.init), String(lastSeq)]
+    }
+
+    /// Takes `counters` and returns the bytes moved since the stored ones (a lower counter is a reset).
+    mutating func advance(to counters: SessionCounters) -> (up: Int64, down: Int64) {
+        let up = Int64(clamping: counters.bytesUp), down = Int64(clamping: counters.bytesDown)
+        let delta = (up: up >= bytesUp ? up - bytesUp : up, down: down >= bytesDown ? down - bytesDown : down)
+        bytesUp = up
+        bytesDown = down
+        packetsUp = Int64(clamping: counters.packetsUp)
+        packetsDown = Int64(clamping: counters.packetsDown)
+        return delta
+    }
+
+    mutating func touch(_ event: EventEnvelope) {
+        updatedAt = max(updatedAt, event.timestamp.rawValue)
+        lastSeq = Int64(clamping: event.seq)
+    }
+}
+
+/// One batch of events folded into the rows it writes.
+struct OSSBatchFold {
+    enum SessionState {
+        /// Active, with whether the row must be written.
+        case active(ActiveSessionRow, changed: Bool)
+        /// In `sessions_history` already, or stopped in this batch.
+        case stopped
+    }
+
+    struct TrafficKey: Hashable, Comparable {
+        var bngID: String
+        var bucket: Int64
+        static func < (a: Self, b: Self) -> Bool { (a.bngID, a.bucket) < (b.bngID, b.bucket) }
+    }
+
+    struct RegistrySummary {
+        var instanceID: UUID
+        var firstSeen: Int64
+        var lastSeen: Int64
+        var health: BNGHealthUpdatePayload
+    }
+
+    let horizons: OSSRetention.Horizons
+    var sessions: [UUID: SessionState] = [:]
+    /// Sessions read from `sessions_active` (a stop must delete them).
+    var stored: Set<UUID> = []
+    var history: [[String?]] = []
+    var minutes: [TrafficKey: (up: Int64, down: Int64)] = [:]
+    var seconds: [TrafficKey: (up: Int64, down: Int64)] = [:]
+    var health: [[String?]] = []
+    var registry: [String: RegistrySummary] = [:]
+    var routers: [String: (RouterUpdatePayload, EventTimestamp)] = [:]
+
+    init(horizons: OSSRetention.Horizons) {
+        self.horizons = horizons
+    }
+
+    mutating func load(sessions ids: Set<UUID>, _ connection: PostgresConnection) throws {
+        guard !ids.isEmpty else { return }
+        let list = PostgresArray(Array(ids))
+        for row in try connection.query("SELECT \(ActiveSessionRow.selection) FROM sessions_active WHERE session_id = ANY($1::uuid[])",
+                                        bindings: [list]).typedRows {
+            let session = try ActiveSessionRow(row)
+            sessions[session.sessionID] = .active(session, changed: false)
+            stored.insert(session.sessionID)
+        }
+        for row in try connection.query("SELECT session_id FROM sessions_history WHERE session_id = ANY($1::uuid[])", bindings: [list]).typedRows {
+            sessions[try row.decode("session_id")] = .stopped
         }
     }
 
-    private func sessionStart(_ start: SessionStartPayload, _ event: EventEnvelope, _ connection: PostgresConnection) throws {
-        let line = start.line
-        _ = try connection.query("""
-            INSERT INTO sessions_active (session_id, bng_id, bng_instance_id, nas_ip, remote_id, circuit_id, mac_address, ip_address,
-                                         username, auth_state, status, started_at, updated_at, last_seq)
-            SELECT $1, $2, $3, $4::inet, $5, $6, $7::macaddr, $8::inet, $9, $10, $11, $12::timestamptz, $13::timestamptz, $14
-            WHERE NOT EXISTS (SELECT 1 FROM sessions_history WHERE session_id = $1)
-            ON CONFLICT (session_id) DO NOTHING
-            """, bindings: [line.sessionID, event.source.bngID, event.source.instanceID, line.nasIP.description, line.remoteID, line.circuitID,
-                            line.macAddress.description, line.ipAddress?.description, line.username, start.authState.rawValue,
-                            start.status.rawValue, start.startedAt, event.timestamp, Int64(event.seq)])
+    mutating func apply(_ event: EventEnvelope) {
+        switch event.payload {
+        case .sessionStart(let start):
+            if sessions[start.line.sessionID] == nil {
+                sessions[start.line.sessionID] = .active(ActiveSessionRow(start, event), changed: true)
+            }
+        case .sessionUpdate(let update):
+            guard case .active(var row, _) = sessions[update.line.sessionID] else { return }
+            addTraffic(row.advance(to: update.counters), of: event)
+            row.authState = update.authState.rawValue
+            row.status = update.status.rawValue
+            row.ipAddress = update.line.ipAddress?.description ?? row.ipAddress
+            row.touch(event)
+            sessions[row.sessionID] = .active(row, changed: true)
+        case .policyApply(let policy):
+            guard case .active(var row, _) = sessions[policy.line.sessionID] else { return }
+            row.authState = policy.authState.rawValue
+            row.downloadKbps = policy.downloadKbps.map { Int64(clamping: $0) }
+            row.uploadKbps = policy.uploadKbps.map { Int64(clamping: $0) }
+            row.downloadBurstKbit = policy.downloadBurstKbit.map { Int64(clamping: $0) }
+            row.uploadBurstKbit = policy.uploadBurstKbit.map { Int64(clamping: $0) }
+            row.touch(event)
+            sessions[row.sessionID] = .active(row, changed: true)
+        case .sessionStop(let stop):
+            guard case .active(var row, _) = sessions[stop.line.sessionID] else { return }
+            addTraffic(row.advance(to: stop.counters), of: event)
+            sessions[row.sessionID] = .stopped
+            history.append([row.sessionID.postgresText, row.bngID, row.instanceID.postgresText, row.nasIP, row.remoteID, row.circuitID,
+                            row.macAddress, row.ipAddress, row.username, stop.authState.rawValue,
+                            EventTimestamp(rawValue: row.startedAt).postgresText, stop.endedAt.postgresText, stop.terminateCause,
+                            String(row.bytesUp), String(row.bytesDown), String(row.packetsUp), String(row.packetsDown),
+                            row.downloadKbps.map(String.init), row.uploadKbps.map(String.init), String(Int64(clamping: event.seq))])
+        case .routerUpdate(let router):
+            if let known = routers[router.routerName], known.1 > event.timestamp { return }
+            routers[router.routerName] = (router, event.timestamp)
+        case .bngHealthUpdate(let update):
+            let at = event.timestamp.rawValue
+            if horizons.allows(.healthEvents, at) {
+                health.append([event.source.bngID, event.source.instanceID.postgresText, String(Int64(clamping: event.seq)),
+                               event.timestamp.postgresText, update.cpuPercent.postgresText, String(Int64(clamping: update.memoryUsedBytes)),
+                               update.memoryLimitBytes.map { String(Int64(clamping: $0)) }])
+            }
+            if var summary = registry[event.source.bngID] {
+                summary.firstSeen = min(summary.firstSeen, at)
+                if at >= summary.lastSeen {
+                    summary.lastSeen = at
+                    summary.instanceID = event.source.instanceID
+                    summary.health = update
+                }
+                registry[event.source.bngID] = summary
+            } else {
+                registry[event.source.bngID] = RegistrySummary(instanceID: event.source.instanceID, firstSeen: at, lastSeen: at, health: update)
+            }
+        }
     }
 
-    /// Common table expressions that add a session's byte deltas — from its stored counters to
-    /// the ones given — into the event's minute of `traffic_minutes`; a counter below the stored
-    /// one is a reset, so its value is the delta. `session`, `up`, `down`, `bng` and `at` name the
-    /// statement's parameters.
-    private static func trafficDelta(session: String, up: String, down: String, bng: String, at: String) -> String {
-        """
-        old AS (SELECT bytes_up, bytes_down FROM sessions_active WHERE session_id = \(session)),
-        traffic AS (
-            INSERT INTO traffic_minutes (bng_id, minute, bytes_up, bytes_down)
-            SELECT \(bng), date_trunc('minute', \(at)::timestamptz),
-                   CASE WHEN \(up)::bigint >= old.bytes_up THEN \(up)::bigint - old.bytes_up ELSE \(up)::bigint END,
-                   CASE WHEN \(down)::bigint >= old.bytes_down THEN \(down)::bigint - old.bytes_down ELSE \(down)::bigint END
-            FROM old
-            ON CONFLICT (bng_id, minute) DO UPDATE
-                SET bytes_up = traffic_minutes.bytes_up + excluded.bytes_up, bytes_down = traffic_minutes.bytes_down + excluded.bytes_down
-            RETURNING 1)
-        """
+    private mutating func addTraffic(_ delta: (up: Int64, down: Int64), of event: EventEnvelope) {
+        guard delta.up != 0 || delta.down != 0 else { return }
+        let at = event.timestamp.rawValue
+        let second = Self.floor(at, 1_000_000), minute = Self.floor(at, 60_000_000)
+        if horizons.allows(.trafficSeconds, second * 1_000_000) {
+            let key = TrafficKey(bngID: event.source.bngID, bucket: second * 1_000_000)
+            let sum = seconds[key] ?? (0, 0)
+            seconds[key] = (sum.up + delta.up, sum.down + delta.down)
+        }
+        if horizons.allows(.trafficMinutes, minute * 60_000_000) {
+            let key = TrafficKey(bngID: event.source.bngID, bucket: minute * 60_000_000)
+            let sum = minutes[key] ?? (0, 0)
+            minutes[key] = (sum.up + delta.up, sum.down + delta.down)
+        }
     }
 
-    /// Counters and state in one statement with their traffic deltas (all CTEs see the counters
-    /// as they were before the update).
-    private func sessionUpdate(_ update: SessionUpdatePayload, _ event: EventEnvelope, _ connection: PostgresConnection) throws {
-        let counters = update.counters
-        _ = try connection.query("""
-            WITH \(Self.trafficDelta(session: "$1", up: "$2", down: "$3", bng: "$11", at: "$9"))
-            UPDATE sessions_active
-            SET bytes_up = $2, bytes_down = $3, packets_up = $4, packets_down = $5, auth_state = $6, status = $7,
-                ip_address = coalesce($8::inet, ip_address), updated_at = greatest(updated_at, $9::timestamptz), last_seq = $10
-            WHERE session_id = $1
-            """, bindings: [update.line.sessionID, Int64(clamping: counters.bytesUp), Int64(clamping: counters.bytesDown),
-                            Int64(clamping: counters.packetsUp), Int64(clamping: counters.packetsDown), update.authState.rawValue,
-                            update.status.rawValue, update.line.ipAddress?.description, event.timestamp, Int64(event.seq),
-                            event.source.bngID])
+    /// `value / divisor` rounded towards −∞ (instants before 1970 fall into their own bucket).
+    static func floor(_ value: Int64, _ divisor: Int64) -> Int64 {
+        value >= 0 ? value / divisor : (value - divisor + 1) / divisor
     }
 
-    private func policyApply(_ policy: PolicyApplyPayload, _ event: EventEnvelope, _ connection: PostgresConnection) throws {
-        _ = try connection.query("""
-            UPDATE sessions_active
-            SET auth_state = $2, download_kbps = $3, upload_kbps = $4, download_burst_kbit = $5, upload_burst_kbit = $6,
-                updated_at = greatest(updated_at, $7::timestamptz), last_seq = $8
-            WHERE session_id = $1
-            """, bindings: [policy.line.sessionID, policy.authState.rawValue, policy.downloadKbps.map { Int64(clamping: $0) },
-                            policy.uploadKbps.map { Int64(clamping: $0) }, policy.downloadBurstKbit.map { Int64(clamping: $0) },
-                            policy.uploadBurstKbit.map { Int64(clamping: $0) }, event.timestamp, Int64(event.seq)])
+    func write(_ connection: PostgresConnection) throws {
+        let statements = try OSSBatchStatements.shared.get()
+        var gone: [UUID] = []
+        var changed: [ActiveSessionRow] = []
+        for (id, state) in sessions {
+            switch state {
+            case .stopped where stored.contains(id): gone.append(id)
+            case .active(let row, changed: true): changed.append(row)
+            default: break
+            }
+        }
+        if !gone.isEmpty {
+            _ = try connection.query("DELETE FROM sessions_active WHERE session_id = ANY($1::uuid[])", bindings: [PostgresArray(gone.sorted())])
+        }
+        if !changed.isEmpty {
+            try statements.upsertActive.run(changed.sorted { $0.sessionID < $1.sessionID }.map(\.values), on: connection)
+        }
+        if !history.isEmpty {
+            try statements.insertHistory.run(history, on: connection)
+        }
+        for (insert, buckets) in [(statements.upsertMinutes, minutes), (statements.upsertSeconds, seconds)] where !buckets.isEmpty {
+            try insert.run(buckets.keys.sorted().map { key in
+                [key.bngID, EventTimestamp(rawValue: key.bucket).postgresText, String(buckets[key]!.up), String(buckets[key]!.down)]
+            }, on: connection)
+        }
+        if !health.isEmpty {
+            try statements.insertHealth.run(health, on: connection)
+        }
+        if !registry.isEmpty {
+            try statements.upsertRegistry.run(registry.keys.sorted().map { bng in
+                let summary = registry[bng]!
+                return [bng, summary.instanceID.postgresText, EventTimestamp(rawValue: summary.firstSeen).postgresText,
+                        EventTimestamp(rawValue: summary.lastSeen).postgresText, summary.health.cpuPercent.postgresText,
+                        String(Int64(clamping: summary.health.memoryUsedBytes)), summary.health.memoryLimitBytes.map { String(Int64(clamping: $0)) }]
+            }, on: connection)
+        }
+        for name in routers.keys.sorted() {
+            let (router, at) = routers[name]!
+            _ = try connection.query("""
+                UPDATE access_routers SET is_alive = $2, last_seen = $3::timestamptz, last_event_at = $4::timestamptz, updated_at = now()
+                WHERE router_name = $1 AND (last_event_at IS NULL OR last_event_at <= $4::timestamptz)
+                """, bindings: [router.routerName, router.isAlive, router.lastSeen, at])
+        }
+    }
+}
+
+/// The batch statements, built once (their column lists never change). Each is one
+/// `INSERT … SELECT * FROM unnest(…)` with one array per column, so its parse cost does not grow
+/// with the batch.
+struct OSSBatchStatements {
+    /// Built on first use; building fails only if a column list and its types disagree.
+    static let shared = Result { try OSSBatchStatements() }
+
+    let upsertActive: PostgresArrayInsert
+    let insertHistory: PostgresArrayInsert
+    let upsertMinutes: PostgresArrayInsert
+    let upsertSeconds: PostgresArrayInsert
+    let insertHealth: PostgresArrayInsert
+    let upsertRegistry: PostgresArrayInsert
+
+    init() throws {
+        upsertActive = try PostgresArrayInsert(
+            table: "sessions_active", columns: ActiveSessionRow.columns, types: ActiveSessionRow.types,
+            suffix: "ON CONFLICT (session_id) DO UPDATE SET "
+                + ActiveSessionRow.columns.dropFirst().map { "\($0) = excluded.\($0)" }.joined(separator: ", "))
+        insertHistory = try PostgresArrayInsert(
+            table: "sessions_history",
+            columns: ["session_id", "bng_id", "bng_instance_id", "nas_ip", "remote_id", "circuit_id", "mac_address", "ip_address", "username",
+                      "auth_state", "started_at", "ended_at", "terminate_cause", "bytes_up", "bytes_down", "packets_up", "packets_down",
+                      "download_kbps", "upload_kbps", "last_seq"],
+            types: ["uuid", "text", "uuid", "inet", "text", "text", "macaddr", "inet", "text", "text", "timestamptz", "timestamptz", "text",
+                    "bigint", "bigint", "bigint", "bigint", "bigint", "bigint", "bigint"],
+            suffix: "ON CONFLICT (session_id) DO NOTHING")
+        upsertMinutes = try Self.trafficUpsert("traffic_minutes", bucket: "minute")
+        upsertSeconds = try Self.trafficUpsert("traffic_seconds", bucket: "second")
+        insertHealth = try PostgresArrayInsert(
+            table: "bng_health_events",
+            columns: ["bng_id", "bng_instance_id", "seq", "ts", "cpu_percent", "memory_used_bytes", "memory_limit_bytes"],
+            types: ["text", "uuid", "bigint", "timestamptz", "float8", "bigint", "bigint"], suffix: "ON CONFLICT DO NOTHING")
+        upsertRegistry = try PostgresArrayInsert(
+            table: "bng_registry",
+            columns: ["bng_id", "bng_instance_id", "first_seen", "last_seen", "cpu_percent", "memory_used_bytes", "memory_limit_bytes"],
+            types: ["text", "uuid", "timestamptz", "timestamptz", "float8", "bigint", "bigint"],
+            suffix: """
+                ON CONFLICT (bng_id) DO UPDATE SET
+                    first_seen = least(bng_registry.first_seen, excluded.first_seen),
+                    bng_instance_id = CASE WHEN excluded.last_seen >= bng_registry.last_seen THEN excluded.bng_instance_id ELSE bng_registry.bng_instance_id END,
+                    cpu_percent = CASE WHEN excluded.last_seen >= bng_registry.last_seen THEN excluded.cpu_percent ELSE bng_registry.cpu_percent END,
+                    memory_used_bytes = CASE WHEN excluded.last_seen >= bng_registry.last_seen THEN excluded.memory_used_bytes ELSE bng_registry.memory_used_bytes END,
+                    memory_limit_bytes = CASE WHEN excluded.last_seen >= bng_registry.last_seen THEN excluded.memory_limit_bytes ELSE bng_registry.memory_limit_bytes END,
+                    last_seen = greatest(bng_registry.last_seen, excluded.last_seen)
+                """)
     }
 
-    private func sessionStop(_ stop: SessionStopPayload, _ event: EventEnvelope, _ connection: PostgresConnection) throws {
-        let counters = stop.counters
-        _ = try connection.query("""
-            WITH \(Self.trafficDelta(session: "$1", up: "$5", down: "$6", bng: "$10", at: "$11")),
-            moved AS (DELETE FROM sessions_active WHERE session_id = $1 RETURNING *)
-            INSERT INTO sessions_history (session_id, bng_id, bng_instance_id, nas_ip, remote_id, circuit_id, mac_address, ip_address,
-                                          username, auth_state, started_at, ended_at, terminate_cause, bytes_up, bytes_down,
-                                          packets_up, packets_down, download_kbps, upload_kbps, last_seq)
-            SELECT session_id, bng_id, bng_instance_id, nas_ip, remote_id, circuit_id, mac_address, ip_address, username, $2,
-                   started_at, $3::timestamptz, $4, $5, $6, $7, $8, download_kbps, upload_kbps, $9
-            FROM moved
-            """, bindings: [stop.line.sessionID, stop.authState.rawValue, stop.endedAt, stop.terminateCause,
-                            Int64(clamping: counters.bytesUp), Int64(clamping: counters.bytesDown),
-                            Int64(clamping: counters.packetsUp), Int64(clamping: counters.packetsDown), Int64(event.seq),
-                            event.source.bngID, event.timestamp])
-    }
-
-    private func routerUpdate(_ router: RouterUpdatePayload, _ event: EventEnvelope, _ connection: PostgresConnection) throws {
-        _ = try connection.query("""
-            UPDATE access_routers SET is_alive = $2, last_seen = $3::timestamptz, last_event_at = $4::timestamptz, updated_at = now()
-            WHERE router_name = $1 AND (last_event_at IS NULL OR last_event_at <= $4::timestamptz)
-            """, bindings: [router.routerName, router.isAlive, router.lastSeen, event.timestamp])
-    }
-
-    private func healthUpdate(_ health: BNGHealthUpdatePayload, _ event: EventEnvelope, _ connection: PostgresConnection) throws {
-        let used = Int64(clamping: health.memoryUsedBytes)
-        let limit = health.memoryLimitBytes.map { Int64(clamping: $0) }
-        _ = try connection.query("""
-            INSERT INTO bng_health_events (bng_id, bng_instance_id, seq, ts, cpu_percent, memory_used_bytes, memory_limit_bytes)
-            VALUES ($1, $2, $3, $4::timestamptz, $5, $6, $7) ON CONFLICT DO NOTHING
-            """, bindings: [event.source.bngID, event.source.instanceID, Int64(event.seq), event.timestamp, health.cpuPercent, used, limit])
-        _ = try connection.query("""
-            INSERT INTO bng_registry (bng_id, bng_instance_id, first_seen, last_seen, cpu_percent, memory_used_bytes, memory_limit_bytes)
-            VALUES ($1, $2, $3::timestamptz, $3::timestamptz, $4, $5, $6)
-            ON CONFLICT (bng_id) DO UPDATE SET
-                first_seen = least(bng_registry.first_seen, excluded.first_seen),
-                bng_instance_id = CASE WHEN excluded.last_seen >= bng_registry.last_seen THEN excluded.bng_instance_id ELSE bng_registry.bng_instance_id END,
-                cpu_percent = CASE WHEN excluded.last_seen >= bng_registry.last_seen THEN excluded.cpu_percent ELSE bng_registry.cpu_percent END,
-                memory_used_bytes = CASE WHEN excluded.last_seen >= bng_registry.last_seen THEN excluded.memory_used_bytes ELSE bng_registry.memory_used_bytes END,
-                memory_limit_bytes = CASE WHEN excluded.last_seen >= bng_registry.last_seen THEN excluded.memory_limit_bytes ELSE bng_registry.memory_limit_bytes END,
-                last_seen = greatest(bng_registry.last_seen, excluded.last_seen)
-            """, bindings: [event.source.bngID, event.source.instanceID, event.timestamp, health.cpuPercent, used, limit])
+    private static func trafficUpsert(_ table: String, bucket: String) throws -> PostgresArrayInsert {
+        try PostgresArrayInsert(
+            table: table, columns: ["bng_id", bucket, "bytes_up", "bytes_down"], types: ["text", "timestamptz", "bigint", "bigint"],
+            suffix: "ON CONFLICT (bng_id, \(bucket)) DO UPDATE SET bytes_up = \(table).bytes_up + excluded.bytes_up, bytes_down = \(table).bytes_down + excluded.bytes_down")
     }
 }

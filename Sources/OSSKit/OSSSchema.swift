@@ -4,7 +4,7 @@ import EventSourcing
 /// log, `session_events`, belongs to EventSourcing's `PostgresEventStore`).
 ///
 /// Read models (`sessions_active`, `sessions_history`, `bng_registry`, `bng_health_events`,
-/// `traffic_minutes`, the liveness columns of `access_routers`) are written only by
+/// `traffic_minutes`, `traffic_seconds`, the liveness columns of `access_routers`) are written only by
 /// ``OSSProjection`` and can be rebuilt from `session_events`; provisioning tables (`plans`,
 /// `customers`, `services`, the inventory columns of `access_routers`) are written by the API.
 public enum OSSSchema {
@@ -151,6 +151,27 @@ public enum OSSSchema {
                 bytes_down bigint      NOT NULL DEFAULT 0,
                 PRIMARY KEY (bng_id, minute)
             );
+            """),
+        PostgresMigration(version: 2, name: "traffic_seconds_and_retention", sql: """
+            -- Bytes moved per BNG and second: the 5-minute rolling average sums 300 of these.
+            CREATE TABLE IF NOT EXISTS traffic_seconds (
+                bng_id     text        NOT NULL,
+                second     timestamptz NOT NULL,
+                bytes_up   bigint      NOT NULL DEFAULT 0,
+                bytes_down bigint      NOT NULL DEFAULT 0,
+                PRIMARY KEY (bng_id, second)
+            );
+            CREATE INDEX IF NOT EXISTS bng_health_events_time ON bng_health_events (ts);
+            -- Counters change on every update while no indexed column does: room on each page
+            -- lets PostgreSQL update in place (HOT) without touching the six indexes.
+            ALTER TABLE sessions_active SET (fillfactor = 70);
+            -- How far each time series has been pruned: the projection writes nothing older, so a
+            -- replay of the pruned log rebuilds the same rows.
+            CREATE TABLE IF NOT EXISTS oss_retention (
+                series  text        PRIMARY KEY CHECK (series IN ('traffic_seconds', 'traffic_minutes', 'bng_health_events')),
+                horizon timestamptz NOT NULL DEFAULT '-infinity'
+            );
+            INSERT INTO oss_retention (series) VALUES ('traffic_seconds'), ('traffic_minutes'), ('bng_health_events') ON CONFLICT DO NOTHING;
             """),
     ]
 

@@ -1,6 +1,8 @@
-/// SplitMix64: a seeded generator, so a shuffle or a property case that fails can be replayed.
+/// SplitMix64: a seeded generator, so a run (a shuffle, a simulation, a failing property case)
+/// can be replayed from its seed.
 public struct SeededGenerator: RandomNumberGenerator {
     public var state: UInt64
+    /// A generator starting from `seed`.
     public init(seed: UInt64) { state = seed }
     public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15

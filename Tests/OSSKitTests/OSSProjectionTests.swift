@@ -11,6 +11,11 @@ import Testing
 struct OSSProjectionTests {
     /// A fresh schema in the harness's `oss` database with the event store's and the OSS tables.
     static func withOSSSchema<T>(_ body: (PostgresEventStore, PostgresConnectionInfo) async throws -> T) async throws -> T {
+        try await withOSSSchema { store, info, _ in try await body(store, info) }
+    }
+
+    /// The same, with the schema's name (for a configuration file of its own).
+    static func withOSSSchema<T>(_ body: (PostgresEventStore, PostgresConnectionInfo, String) async throws -> T) async throws -> T {
         let endpoints = try await TestServices.endpoints()
         let schema = "oss_test_\(UInt32.random(in: 0...UInt32.max))"
         let admin = try PostgresConnection(endpoints.postgres.oss)
@@ -24,7 +29,7 @@ struct OSSProjectionTests {
         try OSSSchema.migrate(connection)
         // Inventory the API would have provisioned: one of the two access nodes.
         try connection.execute(script: "INSERT INTO access_routers (router_name, giaddr, bng_id, total_interfaces) VALUES ('an-01', '100.64.1.1', 'bng-01', 4)")
-        return try await body(store, info)
+        return try await body(store, info, schema)
     }
 
     /// Two BNGs, three sessions each: start, policy, updates (one with a counter reset), stop for
@@ -75,6 +80,7 @@ struct OSSProjectionTests {
 
     static let tables = ["sessions_active ORDER BY session_id", "sessions_history ORDER BY session_id", "bng_registry ORDER BY bng_id",
                          "bng_health_events ORDER BY bng_id, seq", "traffic_minutes ORDER BY bng_id, minute",
+                         "traffic_seconds ORDER BY bng_id, second",
                          "access_routers ORDER BY router_name"]
 
     /// Every read model as text, without the columns that record wall-clock time of writing.

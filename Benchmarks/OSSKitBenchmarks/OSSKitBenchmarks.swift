@@ -1,0 +1,117 @@
+import Benchmark
+import EventSourcing
+import Foundation
+import LabKit
+import OSSKit
+
+// Needs the test-profile services (PostgreSQL, Redis) running; from the repository root:
+//   swift build && .build/debug/aether-lab services run --profile test -- \
+//     sh -c 'cd Benchmarks && swift package benchmark --target OSSKitBenchmarks'
+// Ingest with every OSS read model against raw batched INSERT of the same rows, same run, same
+// connection count (one): events/s = iterations/s × 500. The stream is ScriptedEventStream's mix
+// (starts, policies, updates with resets, stops, health, router liveness), 4 BNGs interleaved.
+
+/// Everything the benchmarks share, built once in the global setup.
+final class Bench: @unchecked Sendable {
+    // Written once by the global setup before any benchmark runs and read only afterwards,
+    // from the benchmark runner's one thread.
+    nonisolated(unsafe) static var shared: Bench?
+
+    static let batch = 500
+    static let iterations = 60
+
+    let schema: String
+    let postgres: PostgresConnectionInfo
+    let redis: RedisEndpoint
+    let stream: String
+    let rows: [[String?]]
+    let raw: PostgresConnection
+    let rawInsert: PostgresBatchInsert
+    var rawOffset = 0
+    let ingestor: EventIngestor<RedisStreamConsumer, PostgresEventStore, OSSProjection>
+
+    init() throws {
+        let endpoints = try ServiceHarness(configuration: .test()).recordedEndpoints()
+        schema = "bench_oss_\(UInt32.random(in: 0...UInt32.max))"
+        try PostgresConnection(endpoints.postgres.oss).execute(script: "CREATE SCHEMA \(schema)")
+        var info = endpoints.postgres.oss
+        info.options = "-c search_path=\(schema)"
+        postgres = info
+        redis = endpoints.redis
+        stream = "bench:oss:\(schema)"
+
+        let now = Int64(Date().timeIntervalSince1970 * 1_000_000)
+        let events = ScriptedEventStream(bngs: 4, sessionsPerBNG: 700, updatesPerSession: 10, start: now - 600_000_000, spacing: 20_000)
+            .events().sorted { $0.timestamp < $1.timestamp }
+        precondition(events.count >= Self.batch * (Self.iterations + 5), "the script is too short: \(events.count) events")
+        let store = try PostgresEventStore(pool: PostgresPool(info, maximumConnections: 1))
+        try store.migrate()
+        _ = try store.pool.withConnection { try OSSSchema.migrate($0) }
+
+        // The ceiling: the store's rows, as text, into a copy of session_events with its indexes.
+        let codec = EventCodec()
+        rows = try events.map { event in
+            [event.source.bngID, event.source.instanceID.postgresText, String(event.seq), event.eventType.rawValue, event.timestamp.postgresText,
+             String(event.schemaVersion), event.payload.sessionID?.postgresText, String(decoding: try codec.encode(event), as: UTF8.self)]
+        }
+        raw = try PostgresConnection(info)
+        try raw.execute(script: "CREATE TABLE raw_events (LIKE session_events INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING INDEXES)")
+        rawInsert = try PostgresBatchInsert(
+            table: "raw_events", columns: ["bng_id", "bng_instance_id", "seq", "event_type", "ts", "schema_version", "session_id", "event"],
+            casts: ["", "::uuid", "::bigint", "", "::timestamptz", "::integer", "::uuid", "::jsonb"])
+
+        // The pipeline: the same events in the stream, read 500 at a time by one ingestor.
+        let connection = try RedisConnection(redis)
+        let key = Array(stream.utf8)
+        for start in stride(from: 0, to: events.count, by: 1000) {
+            _ = try connection.pipeline(try events[start..<min(start + 1000, events.count)].map { event in
+                [Array("XADD".utf8), key, Array("*".utf8)]
+                    + (try EventStreamFormat.fields(for: event, codec: codec)).flatMap { [Array($0.name.utf8), $0.value] }
+            })
+        }
+        var settings = EventIngestor<RedisStreamConsumer, PostgresEventStore, OSSProjection>.Configuration()
+        settings.batchSize = Self.batch
+        settings.blockMilliseconds = 0
+        settings.claimIntervalMilliseconds = 3_600_000
+        ingestor = try EventIngestor(consumer: RedisStreamConsumer(redis: ReconnectingRedis(redis), stream: stream, group: "oss", name: "bench"),
+                                     store: store, projection: OSSProjection(), deadLetters: InMemoryDeadLetters(), configuration: settings)
+    }
+
+    func tearDown() throws {
+        _ = try? RedisConnection(redis).command(["DEL", stream])
+        var admin = postgres
+        admin.options = nil
+        try PostgresConnection(admin).execute(script: "DROP SCHEMA \(schema) CASCADE")
+    }
+
+    func nextRawRows() -> ArraySlice<[String?]> {
+        defer { rawOffset += Self.batch }
+        return rows[rawOffset..<min(rawOffset + Self.batch, rows.count)]
+    }
+}
+
+let benchmarks: @Sendable () -> Void = {
+    Benchmark.defaultConfiguration.metrics = [.wallClock, .throughput]
+    Benchmark.defaultConfiguration.maxDuration = .seconds(10)
+    Benchmark.defaultConfiguration.timeUnits = .microseconds
+    Benchmark.setup = { Bench.shared = try Bench() }
+    Benchmark.teardown = { try Bench.shared?.tearDown() }
+
+    Benchmark("OSS raw batched INSERT 500 rows/tx", configuration: .init(maxIterations: Bench.iterations)) { benchmark in
+        let bench = Bench.shared!
+        for _ in benchmark.scaledIterations {
+            let rows = Array(bench.nextRawRows())
+            benchmark.startMeasurement()
+            _ = try bench.raw.transaction { try bench.rawInsert.run(rows, on: $0) }
+            benchmark.stopMeasurement()
+        }
+    }
+
+    Benchmark("OSS ingest redis to postgres with every read model 500/batch", configuration: .init(maxIterations: Bench.iterations)) { benchmark in
+        let bench = Bench.shared!
+        for _ in benchmark.scaledIterations {
+            let step = try bench.ingestor.step()
+            precondition(step.outcome.applied == Bench.batch, "ingest stream ran dry or held events: \(step)")
+        }
+    }
+}

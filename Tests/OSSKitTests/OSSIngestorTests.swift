@@ -1,0 +1,219 @@
+import AetherTestSupport
+import EventSourcing
+import Foundation
+import LabKit
+import OSSKit
+import Testing
+
+/// `aether-ingestor` processes against the harness's Redis and PostgreSQL (issue "OSS",
+/// acceptance 1): permuted and duplicated deliveries through two concurrent ingestors and one
+/// killed mid-batch give exactly the rows of the in-order run; `replay` gives them again; the
+/// ingest rate is measured against raw batched INSERT in the same run.
+@Suite("aether-ingestor with real Redis and PostgreSQL", .serialized)
+struct OSSIngestorTests {
+    /// A configuration file for one ingestor in `schema`, and the files it needs.
+    struct Setup {
+        let directory: String
+        let stream: String
+        let schema: String
+        let endpoints: ServiceEndpoints
+
+        init(schema: String, endpoints: ServiceEndpoints) throws {
+            directory = "/tmp/aether-test-ingestor-\(UInt32.random(in: 0...UInt32.max))"
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            stream = "oss-test:\(UInt32.random(in: 0...UInt32.max))"
+            self.schema = schema
+            self.endpoints = endpoints
+            try (endpoints.postgres.oss.password ?? "").write(toFile: directory + "/postgres.password", atomically: true, encoding: .utf8)
+            try (endpoints.redis.password ?? "").write(toFile: directory + "/redis.password", atomically: true, encoding: .utf8)
+        }
+
+        func configuration(name: String, batchSize: Int) throws -> String {
+            let postgres = endpoints.postgres.oss
+            guard case .unixSocket(let socket) = endpoints.redis.address else { throw LabKitError(.commandFailed, "the harness Redis has no socket") }
+            let path = directory + "/\(name).yaml"
+            try """
+                postgres:
+                  host: \(postgres.host)
+                  port: \(postgres.port)
+                  database: \(postgres.database)
+                  user: \(postgres.user)
+                  password: {file: \(directory)/postgres.password}
+                  schema: \(schema)
+                redis:
+                  socket: \(socket)
+                  password: {file: \(directory)/redis.password}
+                  stream: \(stream)
+                ingestor:
+                  group: oss
+                  name: \(name)
+                  batch_size: \(batchSize)
+                  claim_idle: 1s
+                  metrics: ""
+                """.write(toFile: path, atomically: true, encoding: .utf8)
+            return path
+        }
+
+        func start(_ name: String, batchSize: Int = 500) throws -> BackgroundProcess {
+            try BackgroundProcess([try BuiltProducts.executable("aether-ingestor"), "run", "--config", try configuration(name: name, batchSize: batchSize)],
+                                  logPath: directory + "/\(name).log")
+        }
+
+        /// XADDs `events` in exactly this order, repeats included: a bus that reorders and
+        /// redelivers (`RedisStreamProducer` would skip what it knows it already published).
+        func publish(_ events: [EventEnvelope]) throws {
+            let redis = try RedisConnection(endpoints.redis)
+            let codec = EventCodec()
+            for start in stride(from: 0, to: events.count, by: 1000) {
+                let commands = try events[start..<min(start + 1000, events.count)].map { event in
+                    [Array("XADD".utf8), Array(stream.utf8), Array("*".utf8)]
+                        + (try EventStreamFormat.fields(for: event, codec: codec)).flatMap { [Array($0.name.utf8), $0.value] }
+                }
+                let replies = try redis.pipeline(commands)
+                guard replies.allSatisfy({ $0.string != nil }) else { throw LabKitError(.commandFailed, "XADD refused: \(replies.first { $0.string == nil }!)") }
+            }
+        }
+
+        func pending(of consumer: String? = nil) throws -> Int {
+            let redis = try RedisConnection(endpoints.redis)
+            if let consumer {
+                return try redis.command(["XPENDING", stream, "oss", "-", "+", "1000000", consumer]).array?.count ?? 0
+            }
+            return Int(try redis.command(["XPENDING", stream, "oss"]).array?.first?.integer ?? 0)
+        }
+
+        func remove() {
+            _ = try? RedisConnection(endpoints.redis).command(["DEL", stream, stream + ":dead"])
+            if ProcessInfo.processInfo.environment["AETHER_KEEP_TEST_LOGS"] == nil { try? FileManager.default.removeItem(atPath: directory) }
+        }
+    }
+
+    /// Events projected so far, and whether every source is settled through its last event.
+    static func progress(_ info: PostgresConnectionInfo, expecting last: [String: UInt64]) throws -> (applied: Int, done: Bool) {
+        let rows = try PostgresConnection(info).query("SELECT bng_id, applied_through FROM event_sources").typedRows
+        var applied = 0, settled: [String: UInt64] = [:]
+        for row in rows {
+            let through: UInt64 = try row.decode("applied_through")
+            applied += Int(through)
+            settled[try row.decode("bng_id")] = through
+        }
+        return (applied, settled == last)
+    }
+
+    /// Scripts start ten minutes ago: the ingestors' retention prunes what is older than its
+    /// windows (an hour for `traffic_seconds`).
+    static var recently: Int64 { Int64(Date().timeIntervalSince1970 * 1_000_000) - 600_000_000 }
+
+    static func seconds(since start: ContinuousClock.Instant) -> Double {
+        let elapsed = ContinuousClock.now - start
+        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+    }
+
+    static func lastSeq(_ events: [EventEnvelope]) -> [String: UInt64] {
+        events.reduce(into: [:]) { $0[$1.source.bngID] = max($0[$1.source.bngID] ?? 0, $1.seq) }
+    }
+
+    @Test func permutedDuplicatedDeliveryThroughTwoIngestorsAndOneKilledMidBatchGivesTheInOrderRows() async throws {
+        let endpoints = try await TestServices.endpoints()
+        let events = ScriptedEventStream(bngs: 3, sessionsPerBNG: 120, updatesPerSession: 8, start: Self.recently).events()
+        let reference = try await OSSProjectionTests.withOSSSchema { store, info in
+            for start in stride(from: 0, to: events.count, by: 500) {
+                _ = try store.append(Array(events[start..<min(start + 500, events.count)]), projection: OSSProjection())
+            }
+            return try OSSProjectionTests.dump(info)
+        }
+        try await OSSProjectionTests.withOSSSchema { store, info, schema in
+            let setup = try Setup(schema: schema, endpoints: endpoints)
+            defer { setup.remove() }
+            // Every event once, in a random order, and a tenth of bng-02's again.
+            var generator = SeededGenerator(seed: 2026)
+            let again = events.filter { $0.source.bngID == "bng-02" }.shuffled(using: &generator).prefix(events.count / 30)
+            let delivered = (events + again).shuffled(using: &generator)
+            try setup.publish(delivered)
+
+            let doomed = try setup.start("doomed", batchSize: 100)
+            try await Readiness.wait(for: "the first ingestor's first commit", timeoutSeconds: 60) {
+                try Self.progress(info, expecting: [:]).applied > 0 || (try PostgresConnection(info).query("SELECT count(*) AS n FROM session_events").decode("n", as: Int.self)) > 0
+            }
+            _ = await doomed.stop(signal: SIGKILL, withinSeconds: 10)
+            let orphaned = try setup.pending(of: "doomed")
+            #expect(orphaned > 0, "the killed ingestor should have left a batch it had read but not acknowledged")
+            print("killed an ingestor with \(orphaned) message(s) read and not acknowledged")
+
+            let first = try setup.start("ingestor-a", batchSize: 100)
+            let second = try setup.start("ingestor-b", batchSize: 70)
+            defer { Task { await first.terminate(); await second.terminate() } }
+            let last = Self.lastSeq(events)
+            do {
+                try await Readiness.wait(for: "every event projected and acknowledged", timeoutSeconds: 180) {
+                    try Self.progress(info, expecting: last).done && setup.pending() == 0
+                }
+            } catch {
+                let sources = try PostgresConnection(info).query("SELECT bng_id, applied_through, highest_seq FROM event_sources ORDER BY bng_id").rows
+                let dead = try RedisConnection(endpoints.redis).command(["XRANGE", setup.stream + ":dead", "-", "+", "COUNT", "3"])
+                Issue.record("expected \(last), have \(sources), \(try setup.pending()) pending; gaps \(try store.gaps().prefix(5)); dead letters \(dead)")
+                throw error
+            }
+            #expect(first.isRunning && second.isRunning, "\(first.log().suffix(800))\(second.log().suffix(800))")
+            #expect(try PostgresConnection(info).query("SELECT count(*) AS n FROM session_events").decode("n", as: Int.self) == events.count)
+            #expect(try store.gaps().isEmpty)
+            let live = try OSSProjectionTests.dump(info)
+            for table in reference.keys.sorted() {
+                #expect(live[table] == reference[table], "\(table) differs from the in-order run")
+            }
+
+            // `aether-ingestor replay` rebuilds the same tables.
+            let replay = try await CommandRunner.run([try BuiltProducts.executable("aether-ingestor"), "replay",
+                                                     "--config", try setup.configuration(name: "replay", batchSize: 500)], timeoutSeconds: 120)
+            #expect(replay.succeeded, "\(replay.standardError)")
+            #expect(replay.standardOutput.contains("replayed \(events.count) of \(events.count) stored events"), "\(replay.standardOutput)")
+            let replayed = try OSSProjectionTests.dump(info)
+            for table in reference.keys.sorted() {
+                #expect(replayed[table] == reference[table], "\(table) differs after aether-ingestor replay")
+            }
+        }
+    }
+
+    /// Two ingestors take a backlog of every BNG's events (each BNG's in order, the BNGs
+    /// interleaved, as Redis holds them); raw batched INSERT of the same rows is the ceiling.
+    @Test func ingestRateAgainstRawBatchedInsertInTheSameRun() async throws {
+        let endpoints = try await TestServices.endpoints()
+        let events = ScriptedEventStream(bngs: 4, sessionsPerBNG: 400, updatesPerSession: 10, start: Self.recently).events().sorted { $0.timestamp < $1.timestamp }
+        try await OSSProjectionTests.withOSSSchema { _, info, schema in
+            // The ceiling: the same rows, 500 per statement and transaction, into a copy of session_events.
+            let connection = try PostgresConnection(info)
+            try connection.execute(script: "CREATE TABLE raw_events (LIKE session_events INCLUDING ALL)")
+            let codec = EventCodec()
+            let insert = try PostgresBatchInsert(
+                table: "raw_events", columns: ["bng_id", "bng_instance_id", "seq", "event_type", "ts", "schema_version", "session_id", "event"],
+                casts: ["", "::uuid", "::bigint", "", "::timestamptz", "::integer", "::uuid", "::jsonb"], suffix: "ON CONFLICT DO NOTHING")
+            let rows = try events.map { event -> [String?] in
+                [event.source.bngID, event.source.instanceID.postgresText, String(event.seq), event.eventType.rawValue, event.timestamp.postgresText,
+                 String(event.schemaVersion), event.payload.sessionID?.postgresText, String(decoding: try codec.encode(event), as: UTF8.self)]
+            }
+            let rawStart = ContinuousClock.now
+            for start in stride(from: 0, to: rows.count, by: 500) {
+                _ = try connection.transaction { try insert.run(Array(rows[start..<min(start + 500, rows.count)]), on: $0) }
+            }
+            let rawRate = Double(rows.count) / Self.seconds(since: rawStart)
+
+            let setup = try Setup(schema: schema, endpoints: endpoints)
+            defer { setup.remove() }
+            try setup.publish(events)
+            let first = try setup.start("rate-a"), second = try setup.start("rate-b")
+            defer { Task { await first.terminate(); await second.terminate() } }
+            let last = Self.lastSeq(events)
+            var started: (at: ContinuousClock.Instant, applied: Int)?
+            try await Readiness.wait(for: "the backlog ingested", timeoutSeconds: 300) {
+                let progress = try Self.progress(info, expecting: last)
+                if started == nil, progress.applied > 0 { started = (ContinuousClock.now, progress.applied) }
+                return progress.done
+            }
+            let begin = try #require(started)
+            let ingestRate = Double(events.count - begin.applied) / Self.seconds(since: begin.at)
+            print(String(format: "ingest: %d events, two aether-ingestor processes %.0f events/s, raw batched INSERT %.0f rows/s, ratio %.0f %%",
+                         events.count, ingestRate, rawRate, ingestRate / rawRate * 100))
+            #expect(ingestRate > 0 && rawRate > 0)
+        }
+    }
+}
