@@ -95,6 +95,8 @@ struct EventCodecTests {
         (Int64(1_764_000_000_123_456), "2025-11-24 16:00:00.123456+00"),
         (Int64(-1), "1969-12-31 23:59:59.999999+00"),
         (Int64(951_782_400_000_000), "2000-02-29 00:00:00.000000+00"),
+        (Int64(1_790_000_616_001_000), "2026-09-21 14:23:36.001000+00"),
+        (Int64(253_402_300_800_000_000), "10000-01-01 00:00:00.000000+00"),
     ])
     func timestampsFormatForPostgresExactly(micros: Int64, text: String) {
         #expect(EventTimestamp(microsecondsSinceEpoch: micros).postgresText == text)

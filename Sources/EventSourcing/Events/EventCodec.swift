@@ -23,7 +23,16 @@ public struct EventCodec: Sendable {
     }
 
     /// Decodes an envelope; throws `unsupportedSchemaVersion`, `unknownEventType` or `malformedEvent`.
+    ///
+    /// Events as this codec writes them take a hand-written reader (`EventFastDecoder`); whatever
+    /// it is not sure of goes to `JSONDecoder`, so results and errors are `JSONDecoder`'s.
     public func decode(_ bytes: [UInt8]) throws -> EventEnvelope {
+        if let envelope = EventFastDecoder.decode(bytes) { return envelope }
+        return try decodeWithFoundation(bytes)
+    }
+
+    /// Decodes with `JSONDecoder` only (the reference the fast reader is tested against).
+    public func decodeWithFoundation(_ bytes: [UInt8]) throws -> EventEnvelope {
         do {
             return try decoder.decode(EventEnvelope.self, from: Data(bytes))
         } catch let error as EventSourcingError {

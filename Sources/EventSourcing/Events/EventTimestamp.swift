@@ -31,9 +31,27 @@ public struct EventTimestamp: RawRepresentable, Hashable, Comparable, Sendable, 
         let (seconds, micros) = rawValue.floorDividedBy(1_000_000)
         let (days, secondOfDay) = seconds.floorDividedBy(86_400)
         let (year, month, day) = Self.civilDate(daysSinceEpoch: days)
-        let hour = secondOfDay / 3600, minute = (secondOfDay % 3600) / 60, second = secondOfDay % 60
-        return "\(Self.pad(year, 4))-\(Self.pad(month, 2))-\(Self.pad(day, 2)) "
-            + "\(Self.pad(hour, 2)):\(Self.pad(minute, 2)):\(Self.pad(second, 2)).\(Self.pad(micros, 6))+00"
+        guard (0...9999).contains(year) else {
+            // Outside four-digit years (PostgreSQL reads these too, with a wider year field).
+            let hour = secondOfDay / 3600, minute = (secondOfDay % 3600) / 60, second = secondOfDay % 60
+            return "\(Self.pad(year, 4))-\(Self.pad(month, 2))-\(Self.pad(day, 2)) "
+                + "\(Self.pad(hour, 2)):\(Self.pad(minute, 2)):\(Self.pad(second, 2)).\(Self.pad(micros, 6))+00"
+        }
+        // The common case without intermediate strings: it runs for every event stored.
+        var text = [UInt8](repeating: 0, count: 29)
+        func put(_ value: Int64, _ width: Int, at offset: Int) {
+            var rest = value
+            for index in stride(from: offset + width - 1, through: offset, by: -1) {
+                text[index] = UInt8(ascii: "0") + UInt8(rest % 10)
+                rest /= 10
+            }
+        }
+        put(year, 4, at: 0); text[4] = UInt8(ascii: "-"); put(month, 2, at: 5); text[7] = UInt8(ascii: "-"); put(day, 2, at: 8)
+        text[10] = UInt8(ascii: " ")
+        put(secondOfDay / 3600, 2, at: 11); text[13] = UInt8(ascii: ":"); put((secondOfDay % 3600) / 60, 2, at: 14)
+        text[16] = UInt8(ascii: ":"); put(secondOfDay % 60, 2, at: 17); text[19] = UInt8(ascii: "."); put(micros, 6, at: 20)
+        text[26] = UInt8(ascii: "+"); text[27] = UInt8(ascii: "0"); text[28] = UInt8(ascii: "0")
+        return String(decoding: text, as: UTF8.self)
     }
 
     /// `postgresText`.

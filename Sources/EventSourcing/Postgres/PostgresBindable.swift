@@ -49,7 +49,7 @@ extension Double: PostgresBindable {
 
 extension UUID: PostgresBindable {
     /// Lower-case canonical form.
-    public var postgresText: String { uuidString.lowercased() }
+    public var postgresText: String { lowercasedText }
 }
 
 extension EventTimestamp: PostgresBindable {}

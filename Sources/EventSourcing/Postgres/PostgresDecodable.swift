@@ -55,7 +55,7 @@ extension Bool: PostgresDecodable {
 
 extension UUID: PostgresDecodable {
     /// Canonical hyphenated form.
-    public init?(postgresText: String) { self.init(uuidString: postgresText) }
+    public init?(postgresText: String) { self.init(canonicalText: postgresText) }
 }
 
 extension Array: PostgresDecodable where Element == UInt8 {
