@@ -89,29 +89,58 @@ struct ActiveSessionRow {
         bytes_up, bytes_down, packets_up, packets_down, download_kbps, upload_kbps, download_burst_kbit, upload_burst_kbit, last_seq
         """
 
-    init(_ row: PostgresRow) throws {
-        sessionID = try row.decode("session_id")
-        bngID = try row.decode("bng_id")
-        instanceID = try row.decode("bng_instance_id")
-        nasIP = try row.decode("nas_ip")
-        remoteID = try row.decode("remote_id")
-        circuitID = try row.decode("circuit_id")
-        macAddress = try row.decode("mac_address")
-        ipAddress = try row.decodeIfPresent("ip_address")
-        username = try row.decodeIfPresent("username")
-        authState = try row.decode("auth_state")
-        status = try row.decode("status")
-        startedAt = try row.decode("started_at")
-        updatedAt = try row.decode("updated_at")
-        bytesUp = try row.decode("bytes_up")
-        bytesDown = try row.decode("bytes_down")
-        packetsUp = try row.decode("packets_up")
-        packetsDown = try row.decode("packets_down")
-        downloadKbps = try row.decodeIfPresent("download_kbps")
-        uploadKbps = try row.decodeIfPresent("upload_kbps")
-        downloadBurstKbit = try row.decodeIfPresent("download_burst_kbit")
-        uploadBurstKbit = try row.decodeIfPresent("upload_burst_kbit")
-        lastSeq = try row.decode("last_seq")
+    /// A row of `selection`, read by position (this runs for every session a batch touches).
+    init(_ values: [String?]) throws {
+        guard values.count == Self.columns.count else {
+            throw EventSourcingError(.postgresResultShape, "sessions_active row has \(values.count) columns, not \(Self.columns.count)")
+        }
+        func text(_ index: Int) throws -> String {
+            guard let value = values[index] else {
+                throw EventSourcingError(.postgresDecodingFailed, "sessions_active.\(Self.columns[index]) is NULL")
+            }
+            return value
+        }
+        func number(_ index: Int) throws -> Int64? {
+            guard let value = values[index] else { return nil }
+            guard let number = Int64(value) else {
+                throw EventSourcingError(.postgresDecodingFailed, "sessions_active.\(Self.columns[index]) holds \"\(value)\", not a number")
+            }
+            return number
+        }
+        func required(_ index: Int) throws -> Int64 {
+            guard let value = try number(index) else {
+                throw EventSourcingError(.postgresDecodingFailed, "sessions_active.\(Self.columns[index]) is NULL")
+            }
+            return value
+        }
+        func uuid(_ index: Int) throws -> UUID {
+            guard let id = UUID(canonicalText: try text(index)) else {
+                throw EventSourcingError(.postgresDecodingFailed, "sessions_active.\(Self.columns[index]) is not a UUID")
+            }
+            return id
+        }
+        sessionID = try uuid(0)
+        bngID = try text(1)
+        instanceID = try uuid(2)
+        nasIP = try text(3)
+        remoteID = try text(4)
+        circuitID = try text(5)
+        macAddress = try text(6)
+        ipAddress = values[7]
+        username = values[8]
+        authState = try text(9)
+        status = try text(10)
+        startedAt = try required(11)
+        updatedAt = try required(12)
+        bytesUp = try required(13)
+        bytesDown = try required(14)
+        packetsUp = try required(15)
+        packetsDown = try required(16)
+        downloadKbps = try number(17)
+        uploadKbps = try number(18)
+        downloadBurstKbit = try number(19)
+        uploadBurstKbit = try number(20)
+        lastSeq = try required(21)
     }
 
     init(_ start: SessionStartPayload, _ event: EventEnvelope) {
@@ -196,9 +225,9 @@ struct OSSBatchFold {
     mutating func load(sessions ids: Set<UUID>, _ connection: PostgresConnection) throws {
         guard !ids.isEmpty else { return }
         let list = PostgresArray(Array(ids))
-        for row in try connection.query("SELECT \(ActiveSessionRow.selection) FROM sessions_active WHERE session_id = ANY($1::uuid[])",
-                                        bindings: [list]).typedRows {
-            let session = try ActiveSessionRow(row)
+        for values in try connection.query("SELECT \(ActiveSessionRow.selection) FROM sessions_active WHERE session_id = ANY($1::uuid[])",
+                                           bindings: [list]).rows {
+            let session = try ActiveSessionRow(values)
             sessions[session.sessionID] = .active(session, changed: false)
             stored.insert(session.sessionID)
         }
