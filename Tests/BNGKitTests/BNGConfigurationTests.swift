@@ -1,3 +1,4 @@
+import AetherTestSupport
 @testable import BNGKit
 import Foundation
 import NetlinkShaping
@@ -22,28 +23,7 @@ struct BNGConfigurationTests {
         return String(text[start.upperBound..<end.lowerBound])
     }
 
-    /// Paths of the optional properties that are nil in `value`, recursively.
-    static func unsetOptionals(_ value: Any, path: String = "") -> [String] {
-        var result: [String] = []
-        for child in Mirror(reflecting: value).children {
-            guard let label = child.label else { continue }
-            let childPath = path.isEmpty ? label : path + "." + label
-            let mirror = Mirror(reflecting: child.value)
-            if mirror.displayStyle == .optional {
-                guard let wrapped = mirror.children.first?.value else { result.append(childPath); continue }
-                result += unsetOptionals(wrapped, path: childPath)
-            } else if mirror.displayStyle == .struct {
-                result += unsetOptionals(child.value, path: childPath)
-            } else if mirror.displayStyle == .collection, let first = mirror.children.first?.value,
-                      Mirror(reflecting: first).displayStyle == .struct {
-                result += unsetOptionals(first, path: childPath + ".0")
-            } else if mirror.displayStyle == .dictionary, let first = mirror.children.first?.value,
-                      let entry = Mirror(reflecting: first).children.dropFirst().first?.value {
-                result += unsetOptionals(entry, path: childPath + ".*")
-            }
-        }
-        return result
-    }
+    static func unsetOptionals(_ value: Any) -> [String] { ConfigurationReference.unsetOptionals(value) }
 
     @Test func theDocumentedReferenceLoadsAndSetsEveryKey() throws {
         let yaml = try Self.reference()

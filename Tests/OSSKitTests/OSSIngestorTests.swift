@@ -28,7 +28,7 @@ struct OSSIngestorTests {
             try (endpoints.redis.password ?? "").write(toFile: directory + "/redis.password", atomically: true, encoding: .utf8)
         }
 
-        func configuration(name: String, batchSize: Int) throws -> String {
+        func configuration(name: String, batchSize: Int, metrics: String = "") throws -> String {
             let postgres = endpoints.postgres.oss
             guard case .unixSocket(let socket) = endpoints.redis.address else { throw LabKitError(.commandFailed, "the harness Redis has no socket") }
             let path = directory + "/\(name).yaml"
@@ -49,13 +49,14 @@ struct OSSIngestorTests {
                   name: \(name)
                   batch_size: \(batchSize)
                   claim_idle: 1s
-                  metrics: ""
+                  metrics: "\(metrics)"
                 """.write(toFile: path, atomically: true, encoding: .utf8)
             return path
         }
 
-        func start(_ name: String, batchSize: Int = 500) throws -> BackgroundProcess {
-            try BackgroundProcess([try BuiltProducts.executable("aether-ingestor"), "run", "--config", try configuration(name: name, batchSize: batchSize)],
+        func start(_ name: String, batchSize: Int = 500, metrics: String = "") throws -> BackgroundProcess {
+            try BackgroundProcess([try BuiltProducts.executable("aether-ingestor"), "run", "--config",
+                                   try configuration(name: name, batchSize: batchSize, metrics: metrics)],
                                   logPath: directory + "/\(name).log")
         }
 
@@ -171,6 +172,37 @@ struct OSSIngestorTests {
             for table in reference.keys.sorted() {
                 #expect(replayed[table] == reference[table], "\(table) differs after aether-ingestor replay")
             }
+        }
+    }
+
+    /// Every metric Docs/oss.md lists is exported by a running ingestor.
+    @Test func theDocumentedMetricsAreExported() async throws {
+        let endpoints = try await TestServices.endpoints()
+        let events = ScriptedEventStream(bngs: 1, sessionsPerBNG: 5, updatesPerSession: 2, start: Self.recently).events()
+        try await OSSProjectionTests.withOSSSchema { _, info, schema in
+            let setup = try Setup(schema: schema, endpoints: endpoints)
+            defer { setup.remove() }
+            try setup.publish(events)
+            let address = "127.0.0.1:\(Int.random(in: 20_000...29_999))"
+            let ingestor = try setup.start("metrics", metrics: address)
+            defer { Task { await ingestor.terminate() } }
+            try await Readiness.wait(for: "the events projected", timeoutSeconds: 60) {
+                try Self.progress(info, expecting: Self.lastSeq(events)).done
+            }
+            var text = ""
+            try await Readiness.wait(for: "/metrics on \(address)", timeoutSeconds: 30) {
+                let result = try await CommandRunner.run(["curl", "-sf", "http://\(address)/metrics"], timeoutSeconds: 10)
+                text = result.standardOutput
+                return result.succeeded && text.contains("aether_oss_retention_runs_total")
+            }
+            let document = try String(contentsOfFile: ConfigurationReference.documentPath("oss.md"), encoding: .utf8)
+            let section = document.components(separatedBy: "### Metrics").last?.components(separatedBy: "## Retention").first ?? ""
+            let names = Set(section.split(separator: "`").filter { $0.hasPrefix("aether_") }.map { String($0.split(separator: "{")[0]) })
+            #expect(names.count >= 8, "\(names)")
+            for name in names.sorted() {
+                #expect(text.contains(name), "Docs/oss.md names \(name), which the ingestor does not export")
+            }
+            #expect(text.contains("outcome=\"stored\""))
         }
     }
 
