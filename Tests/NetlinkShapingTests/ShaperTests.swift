@@ -157,6 +157,30 @@ struct ShaperTests {
         }
     }
 
+    /// What adoption compares: a class read back (bursts rounded through psched ticks, defaults
+    /// spelled out) shapes like the profile that made it; any real difference does not.
+    @Test func aProfileReadBackFromItsClassShapesLikeItAndOnlyLikeIt() {
+        var generator = SeededGenerator(seed: 8)
+        for _ in 0..<2000 {
+            let rate = UInt64.random(in: 64_000...10_000_000_000, using: &generator)
+            let requested = DirectionRate(rate: rate, ceil: Bool.random(using: &generator) ? rate * 2 : nil,
+                                          burst: Bool.random(using: &generator) ? UInt32.random(in: 1600...2_000_000, using: &generator) : nil,
+                                          priority: UInt32.random(in: 0...7, using: &generator))
+            let made = requested.htbClass(TCHandle(major: 1, minor: 10), parent: TCHandle(major: 1, minor: 1))
+            var readBack = made
+            readBack.burst = HTBClass.bytes(ticks: HTBClass.ticks(bytes: made.burst, rate: made.rate), rate: made.rate)
+            readBack.cburst = HTBClass.bytes(ticks: HTBClass.ticks(bytes: made.cburst, rate: made.ceil), rate: made.ceil)
+            let adopted = DirectionRate(readBack)
+            #expect(adopted.shapesLike(requested), "\(adopted) vs \(requested)")
+            var faster = requested
+            faster.rate += 8_000
+            #expect(!adopted.shapesLike(faster))
+            var other = requested
+            other.priority = (other.priority + 1) % 8
+            #expect(!adopted.shapesLike(other))
+        }
+    }
+
     @Test(arguments: [ShaperLayout.sharded, .singleQdisc])
     func restartReadoptsEverythingWithoutTouchingTheKernel(layout: ShaperLayout) async throws {
         try await withTestNetwork { network in
@@ -194,6 +218,8 @@ struct ShaperTests {
                 #expect(adopted.filter == subscriber.filter)
                 #expect(adopted.profile.download.rate == subscriber.profile.download.rate)
                 #expect(adopted.profile.upload.rate == subscriber.profile.upload.rate)
+                // Read back, the profile spells out ceil and bursts; it still shapes like the one applied.
+                #expect(adopted.profile.shapesLike(subscriber.profile), "\(adopted.profile) vs \(subscriber.profile)")
             }
             if layout == .sharded {
                 #expect(Set(after.values.map(\.classID.major)).count == 250)   // fourth octets 2…251

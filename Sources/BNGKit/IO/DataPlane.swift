@@ -171,7 +171,7 @@ public final class DataPlane: Sendable {
                 shapingOrphans = unwanted.count
                 let toApply = wanted.filter { shaped[$0.key] == nil }.map { ($0.key, $0.value) }
                 if !toApply.isEmpty { try shaper.apply(toApply) }
-                for (address, profile) in wanted where shaped[address].map({ $0.profile != profile }) == true {
+                for (address, profile) in wanted where shaped[address].map({ !$0.profile.shapesLike(profile) }) == true {
                     try shaper.change(address, to: profile)
                     changes += 1
                     breakdown["reshaped", default: 0] += 1

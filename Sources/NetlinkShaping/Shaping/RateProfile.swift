@@ -32,6 +32,22 @@ public struct DirectionRate: Hashable, Sendable, Codable {
     init(_ htbClass: HTBClass) {
         self.init(rate: htbClass.rate, ceil: htbClass.ceil, burst: htbClass.burst, cburst: htbClass.cburst, priority: htbClass.priority)
     }
+
+    /// Whether the kernel holds the same class for both: rate and ceil in bytes per second,
+    /// priority, and bursts equal to within what the kernel can tell apart (it keeps them as
+    /// psched ticks of 64 ns, so a burst read back is rounded by up to a tick's worth of bytes),
+    /// with HTB's defaults filled in. A profile read back from the kernel (explicit ceil and
+    /// bursts) shapes like the one that made it.
+    public func shapesLike(_ other: DirectionRate) -> Bool {
+        let mine = htbClass(TCHandle(major: 1, minor: 1), parent: TCHandle(major: 1, minor: 0))
+        let theirs = other.htbClass(TCHandle(major: 1, minor: 1), parent: TCHandle(major: 1, minor: 0))
+        func close(_ a: UInt32, _ b: UInt32, rate: UInt64) -> Bool {
+            let tickBytes = (Double(rate / 8) * Double(HTBClass.nanosecondsPerTick) / 1e9).rounded(.up)
+            return Double(a > b ? a - b : b - a) <= tickBytes + 1
+        }
+        return mine.rate / 8 == theirs.rate / 8 && mine.ceil / 8 == theirs.ceil / 8 && mine.priority == theirs.priority
+            && close(mine.burst, theirs.burst, rate: mine.rate) && close(mine.cburst, theirs.cburst, rate: mine.ceil)
+    }
 }
 
 /// A subscriber's rate plan: download (towards the subscriber) and upload (from the subscriber).
@@ -45,6 +61,12 @@ public struct RateProfile: Hashable, Sendable, Codable {
     public init(download: DirectionRate, upload: DirectionRate) {
         self.download = download
         self.upload = upload
+    }
+
+    /// Whether both directions shape alike (``DirectionRate/shapesLike(_:)``): what adoption
+    /// compares, since a profile read back from the kernel spells out what a requested one left to defaults.
+    public func shapesLike(_ other: RateProfile) -> Bool {
+        download.shapesLike(other.download) && upload.shapesLike(other.upload)
     }
 
     /// A symmetric-or-not profile in megabits per second, the common case in tests and examples.

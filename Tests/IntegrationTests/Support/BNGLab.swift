@@ -203,10 +203,13 @@ final class BNGLab: @unchecked Sendable {
         try await waitForBNG()
     }
 
-    /// Waits until the BNG answers on its control socket.
+    /// Waits until the BNG has adopted the kernel ("BNG starting", logged once adoption is done
+    /// and its metrics recorded) and answers on its control socket (which serves from the store
+    /// even while adoption runs).
     func waitForBNG() async throws {
-        try await Readiness.wait(for: "aether-bng control socket", timeoutSeconds: 30) {
+        try await Readiness.wait(for: "aether-bng adoption and control socket", timeoutSeconds: 30) {
             guard self.bng.isRunning else { throw LabKitError(.daemonExited, "aether-bng exited:\n\(self.bng.log().suffix(3000))") }
+            guard self.bng.log().contains("BNG starting") else { return false }
             return (try? await self.sessions()) != nil
         }
     }
