@@ -12,6 +12,10 @@ import OSSKit
 // (starts, policies, updates with resets, stops, health, router liveness), 4 BNGs interleaved.
 
 /// Everything the benchmarks share, built once in the global setup.
+///
+/// `@unchecked Sendable`: the benchmark runner calls setup, every benchmark and teardown one
+/// after another on one task, so the mutable `rawOffset` and the connections are never used
+/// from two threads at once.
 final class Bench: @unchecked Sendable {
     // Written once by the global setup before any benchmark runs and read only afterwards,
     // from the benchmark runner's one thread.

@@ -334,23 +334,21 @@ struct OSSBatchFold {
             try statements.insertHistory.run(history, on: connection)
         }
         for (insert, buckets) in [(statements.upsertMinutes, minutes), (statements.upsertSeconds, seconds)] where !buckets.isEmpty {
-            try insert.run(buckets.keys.sorted().map { key in
-                [key.bngID, EventTimestamp(rawValue: key.bucket).postgresText, String(buckets[key]!.up), String(buckets[key]!.down)]
+            try insert.run(buckets.sorted { $0.key < $1.key }.map { key, sum in
+                [key.bngID, EventTimestamp(rawValue: key.bucket).postgresText, String(sum.up), String(sum.down)]
             }, on: connection)
         }
         if !health.isEmpty {
             try statements.insertHealth.run(health, on: connection)
         }
         if !registry.isEmpty {
-            try statements.upsertRegistry.run(registry.keys.sorted().map { bng in
-                let summary = registry[bng]!
-                return [bng, summary.instanceID.postgresText, EventTimestamp(rawValue: summary.firstSeen).postgresText,
+            try statements.upsertRegistry.run(registry.sorted { $0.key < $1.key }.map { bng, summary in
+                [bng, summary.instanceID.postgresText, EventTimestamp(rawValue: summary.firstSeen).postgresText,
                         EventTimestamp(rawValue: summary.lastSeen).postgresText, summary.health.cpuPercent.postgresText,
                         String(Int64(clamping: summary.health.memoryUsedBytes)), summary.health.memoryLimitBytes.map { String(Int64(clamping: $0)) }]
             }, on: connection)
         }
-        for name in routers.keys.sorted() {
-            let (router, at) = routers[name]!
+        for (_, (router, at)) in routers.sorted(by: { $0.key < $1.key }) {
             _ = try connection.query("""
                 UPDATE access_routers SET is_alive = $2, last_seen = $3::timestamptz, last_event_at = $4::timestamptz, updated_at = now()
                 WHERE router_name = $1 AND (last_event_at IS NULL OR last_event_at <= $4::timestamptz)
