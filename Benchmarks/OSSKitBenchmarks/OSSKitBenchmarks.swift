@@ -3,6 +3,7 @@ import EventSourcing
 import Foundation
 import LabKit
 import OSSKit
+import Synchronization
 
 // Needs the test-profile services (PostgreSQL, Redis) running; from the repository root:
 //   swift build && .build/debug/aether-lab services run --profile test -- \
@@ -14,8 +15,8 @@ import OSSKit
 /// Everything the benchmarks share, built once in the global setup.
 ///
 /// `@unchecked Sendable`: the benchmark runner calls setup, every benchmark and teardown one
-/// after another on one task, so the mutable `rawOffset` and the connections are never used
-/// from two threads at once.
+/// after another on one task; `rawOffset` is only touched there, and the two-at-once
+/// benchmarks give each thread its own connection and its own ingestor.
 final class Bench: @unchecked Sendable {
     // Written once by the global setup before any benchmark runs and read only afterwards,
     // from the benchmark runner's one thread.
@@ -29,10 +30,11 @@ final class Bench: @unchecked Sendable {
     let redis: RedisEndpoint
     let stream: String
     let rows: [[String?]]
-    let raw: PostgresConnection
+    let raw: [PostgresConnection]
     let rawInsert: PostgresBatchInsert
     var rawOffset = 0
-    let ingestor: EventIngestor<RedisStreamConsumer, PostgresEventStore, OSSProjection>
+    /// Two consumers of one group, as two aether-ingestor processes would be.
+    let ingestors: [EventIngestor<RedisStreamConsumer, PostgresEventStore, OSSProjection>]
 
     init() throws {
         let endpoints = try ServiceHarness(configuration: .test()).recordedEndpoints()
@@ -45,10 +47,10 @@ final class Bench: @unchecked Sendable {
         stream = "bench:oss:\(schema)"
 
         let now = Int64(Date().timeIntervalSince1970 * 1_000_000)
-        let events = ScriptedEventStream(bngs: 4, sessionsPerBNG: 700, updatesPerSession: 10, start: now - 600_000_000, spacing: 20_000)
+        let events = ScriptedEventStream(bngs: 4, sessionsPerBNG: 1300, updatesPerSession: 10, start: now - 600_000_000, spacing: 8_000)
             .events().sorted { $0.timestamp < $1.timestamp }
-        precondition(events.count >= Self.batch * (Self.iterations + 5), "the script is too short: \(events.count) events")
-        let store = try PostgresEventStore(pool: PostgresPool(info, maximumConnections: 1))
+        precondition(events.count >= Self.batch * (2 * Self.iterations + 5), "the script is too short: \(events.count) events")
+        let store = try PostgresEventStore(pool: PostgresPool(info, maximumConnections: 2))
         try store.migrate()
         _ = try store.pool.withConnection { try OSSSchema.migrate($0) }
 
@@ -58,8 +60,8 @@ final class Bench: @unchecked Sendable {
             [event.source.bngID, event.source.instanceID.postgresText, String(event.seq), event.eventType.rawValue, event.timestamp.postgresText,
              String(event.schemaVersion), event.payload.sessionID?.postgresText, String(decoding: try codec.encode(event), as: UTF8.self)]
         }
-        raw = try PostgresConnection(info)
-        try raw.execute(script: "CREATE TABLE raw_events (LIKE session_events INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING INDEXES)")
+        raw = [try PostgresConnection(info), try PostgresConnection(info)]
+        try raw[0].execute(script: "CREATE TABLE raw_events (LIKE session_events INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING INDEXES)")
         rawInsert = try PostgresBatchInsert(
             table: "raw_events", columns: ["bng_id", "bng_instance_id", "seq", "event_type", "ts", "schema_version", "session_id", "event"],
             casts: ["", "::uuid", "::bigint", "", "::timestamptz", "::integer", "::uuid", "::jsonb"])
@@ -77,8 +79,11 @@ final class Bench: @unchecked Sendable {
         settings.batchSize = Self.batch
         settings.blockMilliseconds = 0
         settings.claimIntervalMilliseconds = 3_600_000
-        ingestor = try EventIngestor(consumer: RedisStreamConsumer(redis: ReconnectingRedis(redis), stream: stream, group: "oss", name: "bench"),
-                                     store: store, projection: OSSProjection(), deadLetters: InMemoryDeadLetters(), configuration: settings)
+        let (endpoint, streamKey) = (redis, stream)
+        ingestors = try ["bench-a", "bench-b"].map { name in
+            try EventIngestor(consumer: RedisStreamConsumer(redis: ReconnectingRedis(endpoint), stream: streamKey, group: "oss", name: name),
+                              store: store, projection: OSSProjection(), deadLetters: InMemoryDeadLetters(), configuration: settings)
+        }
     }
 
     func tearDown() throws {
@@ -86,6 +91,15 @@ final class Bench: @unchecked Sendable {
         var admin = postgres
         admin.options = nil
         try PostgresConnection(admin).execute(script: "DROP SCHEMA \(schema) CASCADE")
+    }
+
+    /// Runs `body(0)` and `body(1)` on two threads and rethrows the first failure.
+    static func together(_ body: @escaping @Sendable (Int) throws -> Void) throws {
+        let failures = Mutex<[any Error]>([])
+        DispatchQueue.concurrentPerform(iterations: 2) { index in
+            do { try body(index) } catch { failures.withLock { $0.append(error) } }
+        }
+        if let first = failures.withLock({ $0.first }) { throw first }
     }
 
     func nextRawRows() -> ArraySlice<[String?]> {
@@ -106,7 +120,7 @@ let benchmarks: @Sendable () -> Void = {
         for _ in benchmark.scaledIterations {
             let rows = Array(bench.nextRawRows())
             benchmark.startMeasurement()
-            _ = try bench.raw.transaction { try bench.rawInsert.run(rows, on: $0) }
+            _ = try bench.raw[0].transaction { try bench.rawInsert.run(rows, on: $0) }
             benchmark.stopMeasurement()
         }
     }
@@ -114,8 +128,29 @@ let benchmarks: @Sendable () -> Void = {
     Benchmark("OSS ingest redis to postgres with every read model 500/batch", configuration: .init(maxIterations: Bench.iterations)) { benchmark in
         let bench = Bench.shared!
         for _ in benchmark.scaledIterations {
-            let step = try bench.ingestor.step()
+            let step = try bench.ingestors[0].step()
             precondition(step.outcome.applied == Bench.batch, "ingest stream ran dry or held events: \(step)")
+        }
+    }
+
+    // Two at once, each iteration 2 × 500: two connections inserting, two ingestors of one group.
+    Benchmark("OSS raw batched INSERT 2 connections 2x500 rows/tx", configuration: .init(maxIterations: Bench.iterations / 2)) { benchmark in
+        let bench = Bench.shared!
+        for _ in benchmark.scaledIterations {
+            let rows = [Array(bench.nextRawRows()), Array(bench.nextRawRows())]
+            benchmark.startMeasurement()
+            try Bench.together { index in _ = try bench.raw[index].transaction { try bench.rawInsert.run(rows[index], on: $0) } }
+            benchmark.stopMeasurement()
+        }
+    }
+
+    Benchmark("OSS ingest 2 ingestors 2x500/batch", configuration: .init(maxIterations: Bench.iterations / 2)) { benchmark in
+        let bench = Bench.shared!
+        for _ in benchmark.scaledIterations {
+            try Bench.together { index in
+                let step = try bench.ingestors[index].step()
+                precondition(step.outcome.inserted == Bench.batch, "ingest stream ran dry: \(step)")
+            }
         }
     }
 }
