@@ -21,9 +21,11 @@ import Foundation
 /// retention horizon (`oss_retention`) is written to it. `reset` clears what the projection
 /// owns, so a replay of `session_events` rebuilds identical tables.
 ///
-/// A batch is folded in memory and written set-wise: one read of the sessions it touches, then
-/// one multi-row statement per table (about ten round trips for a batch of any size), rows in
-/// key order so concurrent ingestors lock them in the same order.
+/// A batch is folded in memory and written set-wise: one read of the changing columns of the
+/// sessions it touches, then one statement per kind of write over column arrays (new sessions
+/// inserted whole, stored ones updated in their changing columns only, stopped ones moved to
+/// history by `DELETE … RETURNING` + `INSERT` in one statement) — about ten round trips for a
+/// batch of any size, rows in key order so concurrent ingestors lock them in the same order.
 public struct OSSProjection: EventProjection {
     public typealias Context = PostgresConnection
 
@@ -50,20 +52,11 @@ public struct OSSProjection: EventProjection {
     }
 }
 
-/// One `sessions_active` row while a batch is folded.
-struct ActiveSessionRow {
-    var sessionID: UUID
-    var bngID: String
-    var instanceID: UUID
-    var nasIP: String
-    var remoteID: String
-    var circuitID: String
-    var macAddress: String
-    var ipAddress: String?
-    var username: String?
+/// The columns of a `sessions_active` row that events change, while a batch is folded.
+struct SessionFields {
     var authState: String
     var status: String
-    var startedAt: Int64
+    var ipAddress: String?
     var updatedAt: Int64
     var bytesUp: Int64 = 0
     var bytesDown: Int64 = 0
@@ -75,97 +68,64 @@ struct ActiveSessionRow {
     var uploadBurstKbit: Int64?
     var lastSeq: Int64
 
-    static let columns = ["session_id", "bng_id", "bng_instance_id", "nas_ip", "remote_id", "circuit_id", "mac_address", "ip_address",
-                          "username", "auth_state", "status", "started_at", "updated_at", "bytes_up", "bytes_down", "packets_up",
-                          "packets_down", "download_kbps", "upload_kbps", "download_burst_kbit", "upload_burst_kbit", "last_seq"]
-    static let types = ["uuid", "text", "uuid", "inet", "text", "text", "macaddr", "inet", "text", "text", "text", "timestamptz", "timestamptz",
-                        "bigint", "bigint", "bigint", "bigint", "bigint", "bigint", "bigint", "bigint", "bigint"]
+    static let columns = ["auth_state", "status", "ip_address", "updated_at", "bytes_up", "bytes_down", "packets_up", "packets_down",
+                          "download_kbps", "upload_kbps", "download_burst_kbit", "upload_burst_kbit", "last_seq"]
+    static let types = ["text", "text", "inet", "timestamptz", "bigint", "bigint", "bigint", "bigint", "bigint", "bigint", "bigint", "bigint", "bigint"]
 
-    /// The columns as `SELECT` yields them for `init(_:)`: addresses as host text, times as microseconds.
+    /// `session_id` and the columns as `init(_:)` reads them: the address as host text, the time in microseconds.
     static let selection = """
-        session_id, bng_id, bng_instance_id, host(nas_ip) AS nas_ip, remote_id, circuit_id, mac_address::text AS mac_address,
-        host(ip_address) AS ip_address, username, auth_state, status,
-        (extract(epoch FROM started_at) * 1000000)::bigint AS started_at, (extract(epoch FROM updated_at) * 1000000)::bigint AS updated_at,
+        session_id, auth_state, status, host(ip_address) AS ip_address, (extract(epoch FROM updated_at) * 1000000)::bigint AS updated_at,
         bytes_up, bytes_down, packets_up, packets_down, download_kbps, upload_kbps, download_burst_kbit, upload_burst_kbit, last_seq
         """
 
-    /// A row of `selection`, read by position (this runs for every session a batch touches).
+    /// A row of `selection` (session id first), read by position: this runs for every stored session a batch touches.
     init(_ values: [String?]) throws {
-        guard values.count == Self.columns.count else {
-            throw EventSourcingError(.postgresResultShape, "sessions_active row has \(values.count) columns, not \(Self.columns.count)")
+        guard values.count == Self.columns.count + 1 else {
+            throw EventSourcingError(.postgresResultShape, "sessions_active row has \(values.count) columns, not \(Self.columns.count + 1)")
         }
+        func name(_ index: Int) -> String { index == 0 ? "session_id" : Self.columns[index - 1] }
         func text(_ index: Int) throws -> String {
-            guard let value = values[index] else {
-                throw EventSourcingError(.postgresDecodingFailed, "sessions_active.\(Self.columns[index]) is NULL")
-            }
+            guard let value = values[index] else { throw EventSourcingError(.postgresDecodingFailed, "sessions_active.\(name(index)) is NULL") }
             return value
         }
         func number(_ index: Int) throws -> Int64? {
             guard let value = values[index] else { return nil }
             guard let number = Int64(value) else {
-                throw EventSourcingError(.postgresDecodingFailed, "sessions_active.\(Self.columns[index]) holds \"\(value)\", not a number")
+                throw EventSourcingError(.postgresDecodingFailed, "sessions_active.\(name(index)) holds \"\(value)\", not a number")
             }
             return number
         }
         func required(_ index: Int) throws -> Int64 {
-            guard let value = try number(index) else {
-                throw EventSourcingError(.postgresDecodingFailed, "sessions_active.\(Self.columns[index]) is NULL")
-            }
+            guard let value = try number(index) else { throw EventSourcingError(.postgresDecodingFailed, "sessions_active.\(name(index)) is NULL") }
             return value
         }
-        func uuid(_ index: Int) throws -> UUID {
-            guard let id = UUID(canonicalText: try text(index)) else {
-                throw EventSourcingError(.postgresDecodingFailed, "sessions_active.\(Self.columns[index]) is not a UUID")
-            }
-            return id
-        }
-        sessionID = try uuid(0)
-        bngID = try text(1)
-        instanceID = try uuid(2)
-        nasIP = try text(3)
-        remoteID = try text(4)
-        circuitID = try text(5)
-        macAddress = try text(6)
-        ipAddress = values[7]
-        username = values[8]
-        authState = try text(9)
-        status = try text(10)
-        startedAt = try required(11)
-        updatedAt = try required(12)
-        bytesUp = try required(13)
-        bytesDown = try required(14)
-        packetsUp = try required(15)
-        packetsDown = try required(16)
-        downloadKbps = try number(17)
-        uploadKbps = try number(18)
-        downloadBurstKbit = try number(19)
-        uploadBurstKbit = try number(20)
-        lastSeq = try required(21)
+        authState = try text(1)
+        status = try text(2)
+        ipAddress = values[3]
+        updatedAt = try required(4)
+        bytesUp = try required(5)
+        bytesDown = try required(6)
+        packetsUp = try required(7)
+        packetsDown = try required(8)
+        downloadKbps = try number(9)
+        uploadKbps = try number(10)
+        downloadBurstKbit = try number(11)
+        uploadBurstKbit = try number(12)
+        lastSeq = try required(13)
     }
 
     init(_ start: SessionStartPayload, _ event: EventEnvelope) {
-        let line = start.line
-        sessionID = line.sessionID
-        bngID = event.source.bngID
-        instanceID = event.source.instanceID
-        nasIP = line.nasIP.description
-        remoteID = line.remoteID
-        circuitID = line.circuitID
-        macAddress = line.macAddress.description
-        ipAddress = line.ipAddress?.description
-        username = line.username
         authState = start.authState.rawValue
         status = start.status.rawValue
-        startedAt = start.startedAt.rawValue
+        ipAddress = start.line.ipAddress?.description
         updatedAt = event.timestamp.rawValue
         lastSeq = Int64(clamping: event.seq)
     }
 
     var values: [String?] {
-        [sessionID.postgresText, bngID, instanceID.postgresText, nasIP, remoteID, circuitID, macAddress, ipAddress, username,
-         authState, status, EventTimestamp(rawValue: startedAt).postgresText, EventTimestamp(rawValue: updatedAt).postgresText,
-         String(bytesUp), String(bytesDown), String(packetsUp), String(packetsDown), downloadKbps.map(String.init),
-         uploadKbps.map(String.init), downloadBurstKbit.map(String.init), uploadBurstKbit.map(String.init), String(lastSeq)]
+        [authState, status, ipAddress, EventTimestamp(rawValue: updatedAt).postgresText, String(bytesUp), String(bytesDown),
+         String(packetsUp), String(packetsDown), downloadKbps.map(String.init), uploadKbps.map(String.init),
+         downloadBurstKbit.map(String.init), uploadBurstKbit.map(String.init), String(lastSeq)]
     }
 
     /// Takes `counters` and returns the bytes moved since the stored ones (a lower counter is a reset).
@@ -185,11 +145,51 @@ struct ActiveSessionRow {
     }
 }
 
+/// The columns of a `sessions_active` row that never change after SESSION_START: known in
+/// memory only for sessions that start in the batch (the others keep theirs in the table).
+struct SessionLineColumns {
+    var bngID: String
+    var instanceID: UUID
+    var nasIP: String
+    var remoteID: String
+    var circuitID: String
+    var macAddress: String
+    var username: String?
+    var startedAt: Int64
+
+    static let columns = ["bng_id", "bng_instance_id", "nas_ip", "remote_id", "circuit_id", "mac_address", "username", "started_at"]
+    static let types = ["text", "uuid", "inet", "text", "text", "macaddr", "text", "timestamptz"]
+
+    init(_ start: SessionStartPayload, _ event: EventEnvelope) {
+        bngID = event.source.bngID
+        instanceID = event.source.instanceID
+        nasIP = start.line.nasIP.description
+        remoteID = start.line.remoteID
+        circuitID = start.line.circuitID
+        macAddress = start.line.macAddress.description
+        username = start.line.username
+        startedAt = start.startedAt.rawValue
+    }
+
+    var values: [String?] {
+        [bngID, instanceID.postgresText, nasIP, remoteID, circuitID, macAddress, username, EventTimestamp(rawValue: startedAt).postgresText]
+    }
+}
+
+/// What SESSION_STOP adds to a session's last fields in `sessions_history`.
+struct SessionEnd {
+    var authState: String
+    var endedAt: Int64
+    var terminateCause: String
+    var seq: Int64
+}
+
 /// One batch of events folded into the rows it writes.
 struct OSSBatchFold {
     enum SessionState {
-        /// Active, with whether the row must be written.
-        case active(ActiveSessionRow, changed: Bool)
+        /// Active: its changing fields, its line when it started in this batch (nil: the row is
+        /// stored), and whether the row must be written.
+        case active(SessionFields, line: SessionLineColumns?, changed: Bool)
         /// In `sessions_history` already, or stopped in this batch.
         case stopped
     }
@@ -209,8 +209,11 @@ struct OSSBatchFold {
 
     let horizons: OSSRetention.Horizons
     var sessions: [UUID: SessionState] = [:]
-    /// Sessions read from `sessions_active` (a stop must delete them).
+    /// Sessions read from `sessions_active` (a stop must move them).
     var stored: Set<UUID> = []
+    /// Stored sessions that stopped in this batch: their last fields and how they ended.
+    var movedToHistory: [UUID: (SessionFields, SessionEnd)] = [:]
+    /// Sessions that started and stopped in this batch: their whole history row.
     var history: [[String?]] = []
     var minutes: [TrafficKey: (up: Int64, down: Int64)] = [:]
     var seconds: [TrafficKey: (up: Int64, down: Int64)] = [:]
@@ -225,11 +228,13 @@ struct OSSBatchFold {
     mutating func load(sessions ids: Set<UUID>, _ connection: PostgresConnection) throws {
         guard !ids.isEmpty else { return }
         let list = PostgresArray(Array(ids))
-        for values in try connection.query("SELECT \(ActiveSessionRow.selection) FROM sessions_active WHERE session_id = ANY($1::uuid[])",
+        for values in try connection.query("SELECT \(SessionFields.selection) FROM sessions_active WHERE session_id = ANY($1::uuid[])",
                                            bindings: [list]).rows {
-            let session = try ActiveSessionRow(values)
-            sessions[session.sessionID] = .active(session, changed: false)
-            stored.insert(session.sessionID)
+            guard let id = values.first.flatMap({ $0 }).flatMap(UUID.init(canonicalText:)) else {
+                throw EventSourcingError(.postgresDecodingFailed, "sessions_active.session_id is not a UUID")
+            }
+            sessions[id] = .active(try SessionFields(values), line: nil, changed: false)
+            stored.insert(id)
         }
         for row in try connection.query("SELECT session_id FROM sessions_history WHERE session_id = ANY($1::uuid[])", bindings: [list]).typedRows {
             sessions[try row.decode("session_id")] = .stopped
@@ -240,34 +245,42 @@ struct OSSBatchFold {
         switch event.payload {
         case .sessionStart(let start):
             if sessions[start.line.sessionID] == nil {
-                sessions[start.line.sessionID] = .active(ActiveSessionRow(start, event), changed: true)
+                sessions[start.line.sessionID] = .active(SessionFields(start, event), line: SessionLineColumns(start, event), changed: true)
             }
         case .sessionUpdate(let update):
-            guard case .active(var row, _) = sessions[update.line.sessionID] else { return }
-            addTraffic(row.advance(to: update.counters), of: event)
-            row.authState = update.authState.rawValue
-            row.status = update.status.rawValue
-            row.ipAddress = update.line.ipAddress?.description ?? row.ipAddress
-            row.touch(event)
-            sessions[row.sessionID] = .active(row, changed: true)
+            guard case .active(var fields, let line, _) = sessions[update.line.sessionID] else { return }
+            addTraffic(fields.advance(to: update.counters), of: event)
+            fields.authState = update.authState.rawValue
+            fields.status = update.status.rawValue
+            fields.ipAddress = update.line.ipAddress?.description ?? fields.ipAddress
+            fields.touch(event)
+            sessions[update.line.sessionID] = .active(fields, line: line, changed: true)
         case .policyApply(let policy):
-            guard case .active(var row, _) = sessions[policy.line.sessionID] else { return }
-            row.authState = policy.authState.rawValue
-            row.downloadKbps = policy.downloadKbps.map { Int64(clamping: $0) }
-            row.uploadKbps = policy.uploadKbps.map { Int64(clamping: $0) }
-            row.downloadBurstKbit = policy.downloadBurstKbit.map { Int64(clamping: $0) }
-            row.uploadBurstKbit = policy.uploadBurstKbit.map { Int64(clamping: $0) }
-            row.touch(event)
-            sessions[row.sessionID] = .active(row, changed: true)
+            guard case .active(var fields, let line, _) = sessions[policy.line.sessionID] else { return }
+            fields.authState = policy.authState.rawValue
+            fields.downloadKbps = policy.downloadKbps.map { Int64(clamping: $0) }
+            fields.uploadKbps = policy.uploadKbps.map { Int64(clamping: $0) }
+            fields.downloadBurstKbit = policy.downloadBurstKbit.map { Int64(clamping: $0) }
+            fields.uploadBurstKbit = policy.uploadBurstKbit.map { Int64(clamping: $0) }
+            fields.touch(event)
+            sessions[policy.line.sessionID] = .active(fields, line: line, changed: true)
         case .sessionStop(let stop):
-            guard case .active(var row, _) = sessions[stop.line.sessionID] else { return }
-            addTraffic(row.advance(to: stop.counters), of: event)
-            sessions[row.sessionID] = .stopped
-            history.append([row.sessionID.postgresText, row.bngID, row.instanceID.postgresText, row.nasIP, row.remoteID, row.circuitID,
-                            row.macAddress, row.ipAddress, row.username, stop.authState.rawValue,
-                            EventTimestamp(rawValue: row.startedAt).postgresText, stop.endedAt.postgresText, stop.terminateCause,
-                            String(row.bytesUp), String(row.bytesDown), String(row.packetsUp), String(row.packetsDown),
-                            row.downloadKbps.map(String.init), row.uploadKbps.map(String.init), String(Int64(clamping: event.seq))])
+            let id = stop.line.sessionID
+            guard case .active(var fields, let line, _) = sessions[id] else { return }
+            addTraffic(fields.advance(to: stop.counters), of: event)
+            sessions[id] = .stopped
+            let end = SessionEnd(authState: stop.authState.rawValue, endedAt: stop.endedAt.rawValue, terminateCause: stop.terminateCause,
+                                 seq: Int64(clamping: event.seq))
+            if let line {
+                history.append([id.postgresText, line.bngID, line.instanceID.postgresText, line.nasIP, line.remoteID, line.circuitID,
+                                line.macAddress, fields.ipAddress, line.username, end.authState,
+                                EventTimestamp(rawValue: line.startedAt).postgresText, EventTimestamp(rawValue: end.endedAt).postgresText,
+                                end.terminateCause, String(fields.bytesUp), String(fields.bytesDown), String(fields.packetsUp),
+                                String(fields.packetsDown), fields.downloadKbps.map(String.init), fields.uploadKbps.map(String.init),
+                                String(end.seq)])
+            } else {
+                movedToHistory[id] = (fields, end)
+            }
         case .routerUpdate(let router):
             if let known = routers[router.routerName], known.1 > event.timestamp { return }
             routers[router.routerName] = (router, event.timestamp)
@@ -315,20 +328,30 @@ struct OSSBatchFold {
 
     func write(_ connection: PostgresConnection) throws {
         let statements = try OSSBatchStatements.shared.get()
-        var gone: [UUID] = []
-        var changed: [ActiveSessionRow] = []
-        for (id, state) in sessions {
-            switch state {
-            case .stopped where stored.contains(id): gone.append(id)
-            case .active(let row, changed: true): changed.append(row)
-            default: break
+        var started: [[String?]] = [], changed: [[String?]] = []
+        for (id, state) in sessions.sorted(by: { $0.key < $1.key }) {
+            guard case .active(let fields, let line, changed: true) = state else { continue }
+            if let line {
+                started.append([id.postgresText] + line.values + fields.values)
+            } else {
+                changed.append([id.postgresText] + fields.values)
             }
         }
-        if !gone.isEmpty {
-            _ = try connection.query("DELETE FROM sessions_active WHERE session_id = ANY($1::uuid[])", bindings: [PostgresArray(gone.sorted())])
+        if !movedToHistory.isEmpty {
+            // Two-phase stop in one statement: DELETE … RETURNING the columns only the table
+            // knows, INSERT them into sessions_history with the fields the batch ended with.
+            try statements.moveToHistory.run(movedToHistory.sorted { $0.key < $1.key }.map { id, moved in
+                let (fields, end) = moved
+                return [id.postgresText, fields.ipAddress, end.authState, EventTimestamp(rawValue: end.endedAt).postgresText, end.terminateCause,
+                        String(fields.bytesUp), String(fields.bytesDown), String(fields.packetsUp), String(fields.packetsDown),
+                        fields.downloadKbps.map(String.init), fields.uploadKbps.map(String.init), String(end.seq)]
+            }, on: connection)
         }
         if !changed.isEmpty {
-            try statements.upsertActive.run(changed.sorted { $0.sessionID < $1.sessionID }.map(\.values), on: connection)
+            try statements.updateActive.run(changed, on: connection)
+        }
+        if !started.isEmpty {
+            try statements.insertActive.run(started, on: connection)
         }
         if !history.isEmpty {
             try statements.insertHistory.run(history, on: connection)
@@ -364,7 +387,9 @@ struct OSSBatchStatements {
     /// Built on first use; building fails only if a column list and its types disagree.
     static let shared = Result { try OSSBatchStatements() }
 
-    let upsertActive: PostgresArrayInsert
+    let insertActive: PostgresArrayInsert
+    let updateActive: PostgresArrayStatement
+    let moveToHistory: PostgresArrayStatement
     let insertHistory: PostgresArrayInsert
     let upsertMinutes: PostgresArrayInsert
     let upsertSeconds: PostgresArrayInsert
@@ -372,10 +397,34 @@ struct OSSBatchStatements {
     let upsertRegistry: PostgresArrayInsert
 
     init() throws {
-        upsertActive = try PostgresArrayInsert(
-            table: "sessions_active", columns: ActiveSessionRow.columns, types: ActiveSessionRow.types,
-            suffix: "ON CONFLICT (session_id) DO UPDATE SET "
-                + ActiveSessionRow.columns.dropFirst().map { "\($0) = excluded.\($0)" }.joined(separator: ", "))
+        insertActive = try PostgresArrayInsert(
+            table: "sessions_active", columns: ["session_id"] + SessionLineColumns.columns + SessionFields.columns,
+            types: ["uuid"] + SessionLineColumns.types + SessionFields.types, suffix: "ON CONFLICT (session_id) DO NOTHING")
+        let fields = SessionFields.columns
+        let arrays = (["uuid"] + SessionFields.types).enumerated().map { "$\($0.offset + 1)::\($0.element)[]" }.joined(separator: ", ")
+        updateActive = PostgresArrayStatement(sql: """
+            UPDATE sessions_active AS s SET \(fields.map { "\($0) = u.\($0)" }.joined(separator: ", "))
+            FROM unnest(\(arrays)) AS u(session_id, \(fields.joined(separator: ", ")))
+            WHERE s.session_id = u.session_id
+            """, columnCount: fields.count + 1)
+        moveToHistory = PostgresArrayStatement(sql: """
+            WITH moved AS (
+                DELETE FROM sessions_active WHERE session_id = ANY($1::uuid[])
+                RETURNING session_id, bng_id, bng_instance_id, nas_ip, remote_id, circuit_id, mac_address, username, started_at)
+            INSERT INTO sessions_history (session_id, bng_id, bng_instance_id, nas_ip, remote_id, circuit_id, mac_address, ip_address, username,
+                                          auth_state, started_at, ended_at, terminate_cause, bytes_up, bytes_down, packets_up, packets_down,
+                                          download_kbps, upload_kbps, last_seq)
+            SELECT m.session_id, m.bng_id, m.bng_instance_id, m.nas_ip, m.remote_id, m.circuit_id, m.mac_address, u.ip_address, m.username,
+                   u.auth_state, m.started_at, u.ended_at, u.terminate_cause, u.bytes_up, u.bytes_down, u.packets_up, u.packets_down,
+                   u.download_kbps, u.upload_kbps, u.last_seq
+            FROM moved AS m
+            JOIN unnest($1::uuid[], $2::inet[], $3::text[], $4::timestamptz[], $5::text[], $6::bigint[], $7::bigint[], $8::bigint[],
+                        $9::bigint[], $10::bigint[], $11::bigint[], $12::bigint[])
+                 AS u(session_id, ip_address, auth_state, ended_at, terminate_cause, bytes_up, bytes_down, packets_up, packets_down,
+                      download_kbps, upload_kbps, last_seq)
+              ON u.session_id = m.session_id
+            ON CONFLICT (session_id) DO NOTHING
+            """, columnCount: 12)
         insertHistory = try PostgresArrayInsert(
             table: "sessions_history",
             columns: ["session_id", "bng_id", "bng_instance_id", "nas_ip", "remote_id", "circuit_id", "mac_address", "ip_address", "username",

@@ -33,14 +33,42 @@ public struct PostgresArrayInsert: Sendable {
     /// Inserts `rows` (each with one text value per column, `nil` for NULL) in one statement.
     @discardableResult
     public func run(_ rows: [[String?]], on connection: PostgresConnection) throws -> PostgresResult {
-        var arrays = Array(repeating: [String?](), count: columns.count)
+        try connection.query(statement, try PostgresArray.columns(of: rows, count: columns.count, what: "columns of \(table)"))
+    }
+}
+
+/// Any statement over column arrays: `$1 … $n` are one array per column of `rows`
+/// (`UPDATE t SET … FROM unnest($1::uuid[], $2::bigint[]) AS u(id, n) WHERE t.id = u.id`).
+public struct PostgresArrayStatement: Sendable {
+    /// The SQL, with one array parameter per column.
+    public let sql: String
+    /// How many columns each row has.
+    public let columnCount: Int
+
+    /// A statement taking `columnCount` arrays.
+    public init(sql: String, columnCount: Int) {
+        self.sql = sql
+        self.columnCount = columnCount
+    }
+
+    /// Runs the statement once with `rows` turned into column arrays.
+    @discardableResult
+    public func run(_ rows: [[String?]], on connection: PostgresConnection) throws -> PostgresResult {
+        try connection.query(sql, try PostgresArray.columns(of: rows, count: columnCount, what: "array parameters"))
+    }
+}
+
+extension PostgresArray {
+    /// `rows` transposed into one array literal per column; throws when a row has another width.
+    static func columns(of rows: [[String?]], count: Int, what: String) throws -> [String?] {
+        var arrays = Array(repeating: [String?](), count: count)
         for index in arrays.indices { arrays[index].reserveCapacity(rows.count) }
         for row in rows {
-            guard row.count == columns.count else {
-                throw EventSourcingError(.invalidConfiguration, "row has \(row.count) values for \(columns.count) columns of \(table)")
+            guard row.count == count else {
+                throw EventSourcingError(.invalidConfiguration, "row has \(row.count) values for \(count) \(what)")
             }
             for (index, value) in row.enumerated() { arrays[index].append(value) }
         }
-        return try connection.query(statement, arrays.map { PostgresArray(texts: $0).postgresText })
+        return arrays.map { PostgresArray(texts: $0).postgresText }
     }
 }
