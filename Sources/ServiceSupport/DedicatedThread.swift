@@ -43,6 +43,23 @@ public enum DedicatedThread {
         return .success(thread)
     }
 
+    /// A thread started by blocking code that is itself on a dedicated thread, and joined by it.
+    public struct Joinable: Sendable {
+        let thread: pthread_t
+
+        /// Waits until the thread has returned (blocking: call it from a dedicated thread only).
+        public func join() {
+            pthread_join(thread, nil)
+        }
+    }
+
+    /// Starts `body` on a new thread named `name` (cut to 15 bytes) for blocking code that must
+    /// run beside the caller's own blocking loop; the caller joins it before it returns.
+    public static func start(name: String, _ body: @escaping @Sendable () -> Void) throws(ServiceSupportError) -> Joinable {
+        let shortName = String(decoding: name.utf8.prefix(maximumNameLength), as: UTF8.self)
+        return Joinable(thread: try start(Job(name: shortName, work: body)).get())
+    }
+
     /// Runs `body` on a new thread named `name` (cut to 15 bytes) and returns its result once
     /// the thread has exited. Cancelling the awaiting task calls `onCancel`, which must make
     /// `body` return (stop a poll loop, close a socket); `body` is never abandoned.

@@ -40,7 +40,8 @@ private final class DecodeResults: @unchecked Sendable {
 public final class EventIngestor<Consumer: EventStreamConsumer, Store: EventStore, Projection: EventProjection>: Service, @unchecked Sendable
     where Projection.Context == Store.Context {
     // Consumer, store and projection are used only from the ingesting thread (or one caller at
-    // a time through step/process); the rest is immutable or Sendable.
+    // a time through step/process), the prefetcher only from the prefetching thread, and the
+    // two threads meet only in a PrefetchSlot; the rest is immutable or Sendable.
     /// Tuning knobs.
     public struct Configuration: Sendable {
         /// Messages per read and per transaction (default 256).
@@ -67,6 +68,9 @@ public final class EventIngestor<Consumer: EventStreamConsumer, Store: EventStor
 
     /// The stream consumer.
     public let consumer: Consumer
+    /// A second consumer of the same name on a connection of its own: with it, `run()` reads
+    /// and decodes the next batch while the current one is stored (see ``ingestLoop(control:)``).
+    public let prefetcher: Consumer?
     /// The store written to.
     public let store: Store
     /// The read models maintained.
@@ -90,14 +94,18 @@ public final class EventIngestor<Consumer: EventStreamConsumer, Store: EventStor
     private var nextClaim: UInt64 = 0
 
     /// An ingestor; the group is created on the first step when missing.
-    public init(consumer: Consumer, store: Store, projection: Projection, deadLetters: any DeadLetterSink,
+    public init(consumer: Consumer, prefetcher: Consumer? = nil, store: Store, projection: Projection, deadLetters: any DeadLetterSink,
                 configuration: Configuration = Configuration(), backoff: RetryBackoff = RetryBackoff(),
                 metrics: EventConsumerMetrics? = nil,
                 logger: Logger = Logger(label: "aether.eventsourcing.ingestor")) throws {
         guard configuration.batchSize > 0 else {
             throw EventSourcingError(.invalidConfiguration, "ingestor batchSize must be positive, got \(configuration.batchSize)")
         }
+        guard prefetcher.map({ $0.name == consumer.name && $0 !== consumer }) ?? true else {
+            throw EventSourcingError(.invalidConfiguration, "the prefetcher must be another consumer object with the name \(consumer.name)")
+        }
         self.consumer = consumer
+        self.prefetcher = prefetcher
         self.store = store
         self.projection = projection
         self.deadLetters = deadLetters
@@ -114,30 +122,31 @@ public final class EventIngestor<Consumer: EventStreamConsumer, Store: EventStor
     /// stays pending and is retried by the next step.
     @discardableResult
     public func step() throws -> StepResult {
-        do {
-            if !groupReady {
-                try consumer.ensureGroup()
-                groupReady = true
-            }
-            var messages: [StreamMessage] = []
-            if recovering {
-                messages = try consumer.readPending(after: pendingCursor, count: configuration.batchSize)
-                if let last = messages.last { pendingCursor = last.id } else { recovering = false; pendingCursor = .zero }
-            }
-            let now = Self.monotonicMilliseconds()
-            if messages.isEmpty, now >= nextClaim {
-                nextClaim = now + UInt64(configuration.claimIntervalMilliseconds)
-                messages = try consumer.claimIdle(minIdleMilliseconds: configuration.claimIdleMilliseconds,
-                                                  count: configuration.batchSize)
-                if !messages.isEmpty {
-                    metrics.claimed.increment(by: messages.count)
-                    logger.debug("claimed idle messages", metadata: ["count": "\(messages.count)"])
-                }
-            }
+        try failing {
+            var messages = try ownPendingOrIdle()
             if messages.isEmpty {
                 messages = try consumer.readNew(count: configuration.batchSize, blockMilliseconds: configuration.blockMilliseconds)
             }
             return try process(messages)
+        }
+    }
+
+    /// One step with a prefetching reader: own pending and idle messages first, as in
+    /// ``step()``, else the batch the reader has ready (waiting up to `blockMilliseconds`).
+    @discardableResult
+    func pipelinedStep(_ slot: PrefetchSlot) throws -> StepResult {
+        try failing {
+            let messages = try ownPendingOrIdle()
+            if !messages.isEmpty { return try process(messages) }
+            guard let batch = slot.take(timeoutSeconds: Double(configuration.blockMilliseconds) / 1000) else { return StepResult() }
+            return try commit(batch.messages, batch.decoded)
+        }
+    }
+
+    /// Runs `body`; after a failure the next step starts with this consumer's pending messages.
+    private func failing(_ body: () throws -> StepResult) throws -> StepResult {
+        do {
+            return try body()
         } catch {
             metrics.failures.increment()
             recovering = true
@@ -146,8 +155,38 @@ public final class EventIngestor<Consumer: EventStreamConsumer, Store: EventStor
         }
     }
 
+    /// The group ensured; then this consumer's own pending messages while recovering, else
+    /// others' idle ones when a claim is due; empty when neither has any.
+    private func ownPendingOrIdle() throws -> [StreamMessage] {
+        if !groupReady {
+            try consumer.ensureGroup()
+            groupReady = true
+        }
+        var messages: [StreamMessage] = []
+        if recovering {
+            messages = try consumer.readPending(after: pendingCursor, count: configuration.batchSize)
+            if let last = messages.last { pendingCursor = last.id } else { recovering = false; pendingCursor = .zero }
+        }
+        let now = Self.monotonicMilliseconds()
+        if messages.isEmpty, now >= nextClaim {
+            nextClaim = now + UInt64(configuration.claimIntervalMilliseconds)
+            messages = try consumer.claimIdle(minIdleMilliseconds: configuration.claimIdleMilliseconds, count: configuration.batchSize)
+            if !messages.isEmpty {
+                metrics.claimed.increment(by: messages.count)
+                logger.debug("claimed idle messages", metadata: ["count": "\(messages.count)"])
+            }
+        }
+        return messages
+    }
+
     /// Stores, projects and acknowledges `messages` (already pending for this consumer).
     public func process(_ messages: [StreamMessage]) throws -> StepResult {
+        guard !messages.isEmpty else { return StepResult() }
+        return try commit(messages, Self.decode(messages, codec: codec))
+    }
+
+    /// Stores and projects what decoded, dead-letters what did not, then acknowledges all.
+    private func commit(_ messages: [StreamMessage], _ decodedMessages: [Result<EventEnvelope, EventSourcingError>]) throws -> StepResult {
         var result = StepResult(messages: messages.count)
         guard !messages.isEmpty else { return result }
         let started = ContinuousClock.now
@@ -155,7 +194,7 @@ public final class EventIngestor<Consumer: EventStreamConsumer, Store: EventStor
         var encoded: [[UInt8]] = []
         events.reserveCapacity(messages.count)
         encoded.reserveCapacity(messages.count)
-        for (message, decoded) in zip(messages, Self.decode(messages, codec: codec)) {
+        for (message, decoded) in zip(messages, decodedMessages) {
             switch decoded {
             case let .success(event):
                 events.append(event)
@@ -192,7 +231,43 @@ public final class EventIngestor<Consumer: EventStreamConsumer, Store: EventStor
     /// The blocking loop behind ``run()``, for callers with a thread of their own: steps until
     /// `control` is stopped, backing off on errors (PostgreSQL or Redis down) and resuming with
     /// this consumer's pending messages.
+    ///
+    /// With a ``prefetcher``, a second thread reads and decodes the next batch while this one
+    /// stores the current batch, so Redis and JSON time overlaps PostgreSQL time. A prefetched
+    /// batch is already pending for this consumer: a failure, a stop or a crash leaves it to
+    /// the next recovery (stored once, by key, whoever reads it again).
     public func ingestLoop(control: RunControl) {
+        guard prefetcher != nil else {
+            serialLoop(control: control)
+            return
+        }
+        let slot = PrefetchSlot()
+        let reader: DedicatedThread.Joinable
+        do {
+            reader = try DedicatedThread.start(name: "aether-prefetch") { [self] in
+                if let prefetcher = self.prefetcher { prefetchLoop(prefetcher, into: slot, control: control) }
+            }
+        } catch {
+            logger.warning("no prefetching thread; ingesting one batch at a time", metadata: ["error": "\(error)"])
+            serialLoop(control: control)
+            return
+        }
+        var backoff = backoff
+        while !control.isStopped {
+            do {
+                try pipelinedStep(slot)
+                backoff.reset()
+            } catch {
+                let delay = backoff.nextDelay()
+                logger.warning("ingest step failed; retrying", metadata: ["error": "\(error)", "delaySeconds": "\(delay)"])
+                control.sleep(seconds: delay)
+            }
+        }
+        slot.close()
+        reader.join()
+    }
+
+    private func serialLoop(control: RunControl) {
         var backoff = backoff
         while !control.isStopped {
             do {
@@ -201,6 +276,28 @@ public final class EventIngestor<Consumer: EventStreamConsumer, Store: EventStor
             } catch {
                 let delay = backoff.nextDelay()
                 logger.warning("ingest step failed; retrying", metadata: ["error": "\(error)", "delaySeconds": "\(delay)"])
+                control.sleep(seconds: delay)
+            }
+        }
+    }
+
+    /// The reader: new messages, decoded, handed over one batch at a time until stopped.
+    private func prefetchLoop(_ reader: Consumer, into slot: PrefetchSlot, control: RunControl) {
+        var backoff = backoff
+        var groupReady = false
+        while !control.isStopped {
+            do {
+                if !groupReady {
+                    try reader.ensureGroup()
+                    groupReady = true
+                }
+                let messages = try reader.readNew(count: configuration.batchSize, blockMilliseconds: configuration.blockMilliseconds)
+                backoff.reset()
+                guard !messages.isEmpty else { continue }
+                guard slot.put(PrefetchSlot.Batch(messages: messages, decoded: Self.decode(messages, codec: codec))) else { return }
+            } catch {
+                let delay = backoff.nextDelay()
+                logger.warning("prefetching read failed; retrying", metadata: ["error": "\(error)", "delaySeconds": "\(delay)"])
                 control.sleep(seconds: delay)
             }
         }
@@ -230,5 +327,51 @@ public final class EventIngestor<Consumer: EventStreamConsumer, Store: EventStor
         var spec = timespec()
         clock_gettime(CLOCK_MONOTONIC, &spec)
         return UInt64(spec.tv_sec) * 1000 + UInt64(spec.tv_nsec) / 1_000_000
+    }
+}
+
+/// One decoded batch handed from the prefetching reader to the ingest thread.
+/// `@unchecked Sendable`: every field is read and written under `condition`.
+final class PrefetchSlot: @unchecked Sendable {
+    struct Batch {
+        var messages: [StreamMessage]
+        var decoded: [Result<EventEnvelope, EventSourcingError>]
+    }
+
+    private let condition = NSCondition()
+    private var batch: Batch?
+    private var closed = false
+
+    /// Waits until the slot is free, then fills it; false once closed.
+    func put(_ next: Batch) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        while batch != nil, !closed { condition.wait() }
+        guard !closed else { return false }
+        batch = next
+        condition.broadcast()
+        return true
+    }
+
+    /// The waiting batch, waiting up to `timeoutSeconds` for one; nil on timeout or once closed.
+    func take(timeoutSeconds: Double) -> Batch? {
+        condition.lock()
+        defer { condition.unlock() }
+        let deadline = Date(timeIntervalSinceNow: timeoutSeconds)
+        while batch == nil, !closed {
+            if !condition.wait(until: deadline) { break }
+        }
+        let taken = batch
+        batch = nil
+        condition.broadcast()
+        return taken
+    }
+
+    /// Wakes both sides for good.
+    func close() {
+        condition.lock()
+        closed = true
+        condition.broadcast()
+        condition.unlock()
     }
 }

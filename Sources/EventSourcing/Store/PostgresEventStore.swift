@@ -238,7 +238,9 @@ public final class PostgresEventStore: EventStore, @unchecked Sendable {
                             into ready: inout [EventEnvelope]) throws -> UInt64 {
         var applied = after
         while true {
-            let page = try load(source, after: applied, limit: 1000, tx)
+            // Without `through`, only the unbroken run after `applied` can be applied: load just
+            // that (an event held behind a gap would be read and decoded for nothing).
+            let page = try load(source, after: applied, limit: 1000, contiguousOnly: through == nil, tx)
             var progressed = false
             for event in page {
                 guard event.seq == applied + 1 || (through.map { event.seq <= $0 } ?? false) else { return applied }
@@ -250,11 +252,20 @@ public final class PostgresEventStore: EventStore, @unchecked Sendable {
         }
     }
 
-    private func load(_ source: EventSource, after: UInt64, limit: Int, _ connection: PostgresConnection) throws -> [EventEnvelope] {
-        try connection.query("""
+    private func load(_ source: EventSource, after: UInt64, limit: Int, contiguousOnly: Bool = false,
+                      _ connection: PostgresConnection) throws -> [EventEnvelope] {
+        // In the unbroken run after `after`, seq − row number stays `after`; the first gap raises it.
+        let sql = contiguousOnly ? """
+            SELECT event::text AS event FROM (
+                SELECT seq, event, seq - row_number() OVER (ORDER BY seq) AS run FROM (
+                    SELECT seq, event FROM session_events
+                    WHERE bng_id = $1 AND bng_instance_id = $2 AND seq > $3 ORDER BY seq LIMIT $4) page
+            ) numbered WHERE run = $3 ORDER BY seq
+            """ : """
             SELECT event::text AS event FROM session_events
             WHERE bng_id = $1 AND bng_instance_id = $2 AND seq > $3 ORDER BY seq LIMIT $4
-            """, bindings: [source.bngID, source.instanceID, after, limit]).typedRows.map {
+            """
+        return try connection.query(sql, bindings: [source.bngID, source.instanceID, after, limit]).typedRows.map {
             try codec.decode(Array(try $0.decode("event", as: String.self).utf8))
         }
     }
