@@ -35,6 +35,12 @@ final class Bench: @unchecked Sendable {
     var rawOffset = 0
     /// Two consumers of one group, as two aether-ingestor processes would be.
     let ingestors: [EventIngestor<RedisStreamConsumer, PostgresEventStore, OSSProjection>]
+    /// One ingestor with a prefetching reader, on a stream of its own, run by its loop.
+    let pipelined: EventIngestor<RedisStreamConsumer, PostgresEventStore, OSSProjection>
+    let pipelinedStream: String
+    let pipelinedControl = RunControl()
+    let commits = DispatchSemaphore(value: 0)
+    var pipelinedThread: Thread?
 
     init() throws {
         let endpoints = try ServiceHarness(configuration: .test()).recordedEndpoints()
@@ -68,29 +74,49 @@ final class Bench: @unchecked Sendable {
 
         // The pipeline: the same events in the stream, read 500 at a time by one ingestor.
         let connection = try RedisConnection(redis)
-        let key = Array(stream.utf8)
-        for start in stride(from: 0, to: events.count, by: 1000) {
-            _ = try connection.pipeline(try events[start..<min(start + 1000, events.count)].map { event in
-                [Array("XADD".utf8), key, Array("*".utf8)]
-                    + (try EventStreamFormat.fields(for: event, codec: codec)).flatMap { [Array($0.name.utf8), $0.value] }
-            })
+        pipelinedStream = stream + ":pipelined"
+        for key in [Array(stream.utf8), Array(pipelinedStream.utf8)] {
+            for start in stride(from: 0, to: events.count, by: 1000) {
+                _ = try connection.pipeline(try events[start..<min(start + 1000, events.count)].map { event in
+                    [Array("XADD".utf8), key, Array("*".utf8)]
+                        + (try EventStreamFormat.fields(for: event, codec: codec)).flatMap { [Array($0.name.utf8), $0.value] }
+                })
+            }
         }
         var settings = EventIngestor<RedisStreamConsumer, PostgresEventStore, OSSProjection>.Configuration()
         settings.batchSize = Self.batch
         settings.blockMilliseconds = 0
         settings.claimIntervalMilliseconds = 3_600_000
-        let (endpoint, streamKey) = (redis, stream)
+        let (endpoint, streamKey, pipelinedKey) = (redis, stream, pipelinedStream)
         ingestors = try ["bench-a", "bench-b"].map { name in
             try EventIngestor(consumer: RedisStreamConsumer(redis: ReconnectingRedis(endpoint), stream: streamKey, group: "oss", name: name),
                               store: store, projection: OSSProjection(), deadLetters: InMemoryDeadLetters(), configuration: settings)
         }
+        // A schema of its own: in the same tables its events (the same keys) would all be duplicates.
+        let pipelinedSchema = schema + "_p"
+        try PostgresConnection(endpoints.postgres.oss).execute(script: "CREATE SCHEMA \(pipelinedSchema)")
+        var pipelinedInfo = endpoints.postgres.oss
+        pipelinedInfo.options = "-c search_path=\(pipelinedSchema)"
+        let pipelinedStore = try PostgresEventStore(pool: PostgresPool(pipelinedInfo, maximumConnections: 1))
+        try pipelinedStore.migrate()
+        _ = try pipelinedStore.pool.withConnection { try OSSSchema.migrate($0) }
+        var loopSettings = settings
+        loopSettings.blockMilliseconds = 200
+        pipelined = try EventIngestor(
+            consumer: RedisStreamConsumer(redis: ReconnectingRedis(endpoint, commandTimeoutMilliseconds: 5000), stream: pipelinedKey, group: "oss", name: "bench-p"),
+            prefetcher: RedisStreamConsumer(redis: ReconnectingRedis(endpoint, commandTimeoutMilliseconds: 5000), stream: pipelinedKey, group: "oss", name: "bench-p"),
+            store: pipelinedStore, projection: OSSProjection(), deadLetters: InMemoryDeadLetters(), configuration: loopSettings)
+        let signal = commits
+        pipelined.afterCommit = { _ in signal.signal() }
     }
 
     func tearDown() throws {
-        _ = try? RedisConnection(redis).command(["DEL", stream])
+        pipelinedControl.stop()
+        while pipelinedThread?.isFinished == false { usleep(10_000) }
+        _ = try? RedisConnection(redis).command(["DEL", stream, pipelinedStream])
         var admin = postgres
         admin.options = nil
-        try PostgresConnection(admin).execute(script: "DROP SCHEMA \(schema) CASCADE")
+        try PostgresConnection(admin).execute(script: "DROP SCHEMA \(schema) CASCADE; DROP SCHEMA \(schema)_p CASCADE")
     }
 
     /// Runs `body(0)` and `body(1)` on two threads and rethrows the first failure.
@@ -130,6 +156,20 @@ let benchmarks: @Sendable () -> Void = {
         for _ in benchmark.scaledIterations {
             let step = try bench.ingestors[0].step()
             precondition(step.outcome.applied == Bench.batch, "ingest stream ran dry or held events: \(step)")
+        }
+    }
+
+    // The aether-ingestor way: the loop with a prefetching reader; an iteration is one commit.
+    Benchmark("OSS ingest pipelined (prefetching reader) 500/batch", configuration: .init(maxIterations: Bench.iterations)) { benchmark in
+        let bench = Bench.shared!
+        if bench.pipelinedThread == nil {
+            let thread = Thread { bench.pipelined.ingestLoop(control: bench.pipelinedControl) }
+            bench.pipelinedThread = thread
+            thread.start()
+            bench.commits.wait()  // the first batch includes starting up
+        }
+        for _ in benchmark.scaledIterations {
+            bench.commits.wait()
         }
     }
 

@@ -55,9 +55,12 @@ struct Run: AsyncParsableCommand {
         var tuning = EventIngestor<RedisStreamConsumer, PostgresEventStore, OSSProjection>.Configuration()
         tuning.batchSize = settings.batchSize
         tuning.claimIdleMilliseconds = Int(settings.claimIdle.components.seconds * 1000)
+        // A second connection reads and decodes the next batch while this one's transaction runs.
+        let prefetcher = try RedisStreamConsumer(redis: ReconnectingRedis(endpoint, commandTimeoutMilliseconds: 5000), stream: settings.stream,
+                                                 group: settings.group, name: settings.consumerName)
         let ingestor = try EventIngestor(
             consumer: RedisStreamConsumer(redis: redis, stream: settings.stream, group: settings.group, name: settings.consumerName),
-            store: store, projection: OSSProjection(),
+            prefetcher: prefetcher, store: store, projection: OSSProjection(),
             deadLetters: RedisDeadLetterStream(redis: redis, stream: settings.stream + ":dead"), configuration: tuning,
             logger: logger)
         var services: [any Service] = [ingestor, OSSRetentionService(retention: settings.retention, interval: settings.retentionInterval,
