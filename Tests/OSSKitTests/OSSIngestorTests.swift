@@ -1,6 +1,7 @@
 import AetherTestSupport
 import EventSourcing
 import Foundation
+import Glibc
 import LabKit
 import OSSKit
 import Testing
@@ -132,9 +133,16 @@ struct OSSIngestorTests {
             let delivered = (events + again).shuffled(using: &generator)
             try setup.publish(delivered)
 
-            let doomed = try setup.start("doomed", batchSize: 100)
-            try await Readiness.wait(for: "the first ingestor's first commit", timeoutSeconds: 60) {
-                try Self.progress(info, expecting: [:]).applied > 0 || (try PostgresConnection(info).query("SELECT count(*) AS n FROM session_events").decode("n", as: Int.self)) > 0
+            let doomed = try setup.start("doomed", batchSize: 50)
+            // Freeze it at a moment it has committed something and holds messages it has read
+            // but not acknowledged (its batch in flight, or the one its reader prefetched), then
+            // kill it there: SIGSTOP first, so the kill cannot land between an ack and a read.
+            try await Readiness.wait(for: "the first ingestor frozen mid-batch after a commit", timeoutSeconds: 60) {
+                guard Glibc.kill(doomed.handle.pid, SIGSTOP) == 0 else { return false }
+                let stored = try PostgresConnection(info).query("SELECT count(*) AS n FROM session_events").decode("n", as: Int.self)
+                if stored > 0, stored < events.count, try setup.pending(of: "doomed") > 0 { return true }
+                _ = Glibc.kill(doomed.handle.pid, SIGCONT)
+                return false
             }
             _ = await doomed.stop(signal: SIGKILL, withinSeconds: 10)
             let orphaned = try setup.pending(of: "doomed")
