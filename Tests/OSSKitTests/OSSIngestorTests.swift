@@ -139,10 +139,12 @@ struct OSSIngestorTests {
             // kill it there: SIGSTOP first, so the kill cannot land between an ack and a read.
             try await Readiness.wait(for: "the first ingestor frozen mid-batch after a commit", timeoutSeconds: 60) {
                 guard Glibc.kill(doomed.handle.pid, SIGSTOP) == 0 else { return false }
+                var frozen = false
+                // Whatever happens here (the group may not exist yet), it runs on unless frozen for good.
+                defer { if !frozen { _ = Glibc.kill(doomed.handle.pid, SIGCONT) } }
                 let stored = try PostgresConnection(info).query("SELECT count(*) AS n FROM session_events").decode("n", as: Int.self)
-                if stored > 0, stored < events.count, try setup.pending(of: "doomed") > 0 { return true }
-                _ = Glibc.kill(doomed.handle.pid, SIGCONT)
-                return false
+                frozen = try stored > 0 && stored < events.count && setup.pending(of: "doomed") > 0
+                return frozen
             }
             _ = await doomed.stop(signal: SIGKILL, withinSeconds: 10)
             let orphaned = try setup.pending(of: "doomed")
