@@ -133,7 +133,9 @@ struct OSSIngestorTests {
             let delivered = (events + again).shuffled(using: &generator)
             try setup.publish(delivered)
 
-            let doomed = try setup.start("doomed", batchSize: 50)
+            // Two messages a batch: thousands of transactions, so it is still busy when this test
+            // (slow to be scheduled under a full suite) gets around to freezing it.
+            let doomed = try setup.start("doomed", batchSize: 2)
             // Freeze it at a moment it has committed something and holds messages it has read
             // but not acknowledged (its batch in flight, or the one its reader prefetched), then
             // kill it there: SIGSTOP first, so the kill cannot land between an ack and a read.
