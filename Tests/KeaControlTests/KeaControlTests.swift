@@ -83,6 +83,10 @@ final class FakeKeaSocket: @unchecked Sendable {
             let client = accept(descriptor, nil, nil)
             guard client >= 0 else { return }
             if let answer {
+                // Answer only once the command has arrived: closing first would make the client's
+                // write fail (EPIPE) before it could read the answer — a race a busy machine wins.
+                var request = [UInt8](repeating: 0, count: 4096)
+                _ = request.withUnsafeMutableBytes { recv(client, $0.baseAddress, $0.count, 0) }
                 _ = answer.withUnsafeBytes { send(client, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
                 close(client)
             }
