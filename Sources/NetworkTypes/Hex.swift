@@ -25,13 +25,8 @@ public enum Hex {
         out.reserveCapacity(body.utf8.count / 2)
         var high: UInt8?
         for byte in body.utf8 {
-            let nibble: UInt8
-            switch byte {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): nibble = byte - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): nibble = byte - UInt8(ascii: "a") + 10
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): nibble = byte - UInt8(ascii: "A") + 10
-            case UInt8(ascii: ":"), UInt8(ascii: "-"), UInt8(ascii: " "): continue
-            default:
+            guard let nibble = value(of: byte) else {
+                if byte == UInt8(ascii: ":") || byte == UInt8(ascii: "-") || byte == UInt8(ascii: " ") { continue }
                 throw NetworkTypesError(.invalidHexString, input: text,
                                         message: "\"\(text)\" contains \"\(Character(Unicode.Scalar(byte)))\", which is not a hex digit")
             }
@@ -49,10 +44,18 @@ public enum Hex {
     }
 
     /// Whether `byte` is an ASCII hex digit.
-    public static func isDigit(_ byte: UInt8) -> Bool {
+    public static func isDigit(_ byte: UInt8) -> Bool { value(of: byte) != nil }
+
+    /// The value 0…15 of an ASCII hex digit of either case, nil for any other byte.
+    public static func value(of byte: UInt8) -> UInt8? {
         switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "a")...UInt8(ascii: "f"), UInt8(ascii: "A")...UInt8(ascii: "F"): true
-        default: false
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
+        default: nil
         }
     }
+
+    /// The lower-case ASCII digit of `nibble` (its low four bits).
+    public static func digit(_ nibble: UInt8) -> UInt8 { digits[Int(nibble & 0x0f)] }
 }

@@ -347,14 +347,7 @@ struct JSONReader {
         guard index + 4 <= bytes.count else { return nil }
         var value: UInt16 = 0
         for _ in 0..<4 {
-            let byte = bytes[index]
-            let nibble: UInt8
-            switch byte {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): nibble = byte - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): nibble = byte - UInt8(ascii: "a") + 10
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): nibble = byte - UInt8(ascii: "A") + 10
-            default: return nil
-            }
+            guard let nibble = Hex.value(of: bytes[index]) else { return nil }
             value = value << 4 | UInt16(nibble)
             index += 1
         }

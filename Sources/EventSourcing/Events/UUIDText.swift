@@ -1,4 +1,5 @@
 import Foundation
+import NetworkTypes
 
 extension UUID {
     /// Parses the canonical 8-4-4-4-12 hex form, either case, without Foundation's `sscanf`
@@ -18,7 +19,7 @@ extension UUID {
                         offset += 1
                         continue
                     }
-                    guard let high = Self.nibble(characters[offset]), let low = Self.nibble(characters[offset + 1]) else { return false }
+                    guard let high = Hex.value(of: characters[offset]), let low = Hex.value(of: characters[offset + 1]) else { return false }
                     out[count] = high << 4 | low
                     count += 1
                     offset += 2
@@ -32,8 +33,7 @@ extension UUID {
 
     /// The canonical form in lower case (PostgreSQL's and the store's spelling), without `sprintf`.
     public var lowercasedText: String {
-        let digits = Array("0123456789abcdef".utf8)
-        return withUnsafeBytes(of: uuid) { raw in
+        withUnsafeBytes(of: uuid) { raw in
             String(unsafeUninitializedCapacity: 36) { out in
                 var position = 0
                 for (index, byte) in raw.enumerated() {
@@ -41,21 +41,12 @@ extension UUID {
                         out[position] = UInt8(ascii: "-")
                         position += 1
                     }
-                    out[position] = digits[Int(byte >> 4)]
-                    out[position + 1] = digits[Int(byte & 0x0f)]
+                    out[position] = Hex.digit(byte >> 4)
+                    out[position + 1] = Hex.digit(byte)
                     position += 2
                 }
                 return position
             }
-        }
-    }
-
-    private static func nibble(_ character: UInt8) -> UInt8? {
-        switch character {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): character - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): character - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): character - UInt8(ascii: "A") + 10
-        default: nil
         }
     }
 }

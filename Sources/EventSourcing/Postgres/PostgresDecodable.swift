@@ -1,4 +1,5 @@
 import Foundation
+import NetworkTypes
 
 /// A Swift type that can be read from a column's text output.
 public protocol PostgresDecodable {
@@ -67,20 +68,11 @@ extension Array: PostgresDecodable where Element == UInt8 {
         bytes.reserveCapacity((text.count - 2) / 2)
         var index = 2
         while index < text.count {
-            guard let high = Self.nibble(text[index]), let low = Self.nibble(text[index + 1]) else { return nil }
+            guard let high = Hex.value(of: text[index]), let low = Hex.value(of: text[index + 1]) else { return nil }
             bytes.append(high << 4 | low)
             index += 2
         }
         self = bytes
-    }
-
-    private static func nibble(_ c: UInt8) -> UInt8? {
-        switch c {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): c - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): c - UInt8(ascii: "A") + 10
-        default: nil
-        }
     }
 }
 
