@@ -75,11 +75,10 @@ final class Bench: @unchecked Sendable {
         // The pipeline: the same events in the stream, read 500 at a time by one ingestor.
         let connection = try RedisConnection(redis)
         pipelinedStream = stream + ":pipelined"
-        for key in [Array(stream.utf8), Array(pipelinedStream.utf8)] {
+        for key in [stream, pipelinedStream] {
             for start in stride(from: 0, to: events.count, by: 1000) {
-                _ = try connection.pipeline(try events[start..<min(start + 1000, events.count)].map { event in
-                    [Array("XADD".utf8), key, Array("*".utf8)]
-                        + (try EventStreamFormat.fields(for: event, codec: codec)).flatMap { [Array($0.name.utf8), $0.value] }
+                _ = try connection.pipeline(try events[start..<min(start + 1000, events.count)].map {
+                    try EventStreamFormat.xadd($0, to: key, codec: codec)
                 })
             }
         }

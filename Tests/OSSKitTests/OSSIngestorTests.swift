@@ -67,10 +67,7 @@ struct OSSIngestorTests {
             let redis = try RedisConnection(endpoints.redis)
             let codec = EventCodec()
             for start in stride(from: 0, to: events.count, by: 1000) {
-                let commands = try events[start..<min(start + 1000, events.count)].map { event in
-                    [Array("XADD".utf8), Array(stream.utf8), Array("*".utf8)]
-                        + (try EventStreamFormat.fields(for: event, codec: codec)).flatMap { [Array($0.name.utf8), $0.value] }
-                }
+                let commands = try events[start..<min(start + 1000, events.count)].map { try EventStreamFormat.xadd($0, to: stream, codec: codec) }
                 let replies = try redis.pipeline(commands)
                 guard replies.allSatisfy({ $0.string != nil }) else { throw LabKitError(.commandFailed, "XADD refused: \(replies.first { $0.string == nil }!)") }
             }

@@ -19,6 +19,14 @@ public enum EventStreamFormat {
         ]
     }
 
+    /// `XADD <stream> [trimming…] * <fields of envelope>`, ready for `RedisConnection.command` or
+    /// `pipeline`; `trimming` is e.g. `["MAXLEN", "~", "1000000"]`.
+    public static func xadd(_ envelope: EventEnvelope, to stream: String, trimming: [String] = [],
+                            codec: EventCodec = EventCodec()) throws -> [[UInt8]] {
+        (["XADD", stream] + trimming + ["*"]).map { Array($0.utf8) }
+            + (try fields(for: envelope, codec: codec)).flatMap { [Array($0.name.utf8), $0.value] }
+    }
+
     /// Decodes the envelope of `message`; throws `malformedEvent` when the `event` field is absent.
     public static func envelope(from message: StreamMessage, codec: EventCodec = EventCodec()) throws -> EventEnvelope {
         guard let bytes = message.value(eventField) else {

@@ -45,10 +45,8 @@ public final class RedisStreamProducer: EventStreamProducer {
             let remaining = events.dropFirst(already)
             guard !remaining.isEmpty else { return already }
             let now = UInt64(Date().timeIntervalSince1970 * 1000)
-            let head = ["XADD", stream] + retention.arguments(nowMilliseconds: now) + ["*"]
-            let commands = try remaining.map { event in
-                head.map { Array($0.utf8) } + (try EventStreamFormat.fields(for: event, codec: codec)).flatMap { [Array($0.name.utf8), $0.value] }
-            }
+            let trimming = retention.arguments(nowMilliseconds: now)
+            let commands = try remaining.map { try EventStreamFormat.xadd($0, to: stream, trimming: trimming, codec: codec) }
             let replies: [RedisReply]
             do {
                 replies = try connection.pipeline(commands)
