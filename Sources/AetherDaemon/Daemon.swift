@@ -33,6 +33,14 @@ public enum Daemon {
         return (address, port)
     }
 
+    /// The `/metrics` endpoint on `text` (`a.b.c.d:port`) with this process's registry, or none
+    /// when `text` is nil or empty; `option` names the setting in errors.
+    public static func metricsEndpoint(_ text: String?, option: String, logger: Logger) throws -> [any Service] {
+        guard let text, !text.isEmpty else { return [] }
+        let (address, port) = try listenAddress(text, option: option)
+        return [try MetricsEndpoint(address: address, port: port, registry: registry, logger: logger)]
+    }
+
     /// Runs `services` until SIGTERM or SIGINT (graceful shutdown), or until one of them
     /// returns or throws (then the others are shut down too and the error is rethrown).
     public static func run(_ services: [any Service], logger: Logger) async throws {

@@ -40,11 +40,8 @@ struct Run: AsyncParsableCommand {
         let logger = Daemon.bootstrap(label: "aether-bng", logLevel: logLevel)
         let (_, settings) = try options.load()
         let runtime = try BNGRuntime(settings: settings, logger: logger)
-        var services: [any Service] = [runtime, try runtime.controlServer(logger: logger)]
-        if !settings.metricsAddress.isEmpty {
-            let (address, port) = try Daemon.listenAddress(settings.metricsAddress, option: "management.metrics")
-            services.append(try MetricsEndpoint(address: address, port: port, registry: Daemon.registry, logger: logger))
-        }
+        let services: [any Service] = [runtime, try runtime.controlServer(logger: logger)]
+            + (try Daemon.metricsEndpoint(settings.metricsAddress, option: "management.metrics", logger: logger))
         logger.info("aether-bng running", metadata: ["bng": "\(settings.engine.bngID)", "control": "\(settings.controlSocket)"])
         try await Daemon.run(services, logger: logger)
     }

@@ -63,12 +63,9 @@ struct Run: AsyncParsableCommand {
             prefetcher: prefetcher, store: store, projection: OSSProjection(),
             deadLetters: RedisDeadLetterStream(redis: redis, stream: settings.stream + ":dead"), configuration: tuning,
             logger: logger)
-        var services: [any Service] = [ingestor, OSSRetentionService(retention: settings.retention, interval: settings.retentionInterval,
+        let services: [any Service] = [ingestor, OSSRetentionService(retention: settings.retention, interval: settings.retentionInterval,
                                                                      pool: pool, logger: logger)]
-        if !settings.metricsAddress.isEmpty {
-            let (address, port) = try Daemon.listenAddress(settings.metricsAddress, option: "ingestor.metrics")
-            services.append(try MetricsEndpoint(address: address, port: port, registry: Daemon.registry, logger: logger))
-        }
+            + (try Daemon.metricsEndpoint(settings.metricsAddress, option: "ingestor.metrics", logger: logger))
         logger.info("aether-ingestor running", metadata: [
             "stream": "\(settings.stream)", "group": "\(settings.group)", "consumer": "\(settings.consumerName)",
             "postgres": "\(settings.postgres)", "redis": "\(endpoint)",

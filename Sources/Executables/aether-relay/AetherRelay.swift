@@ -31,10 +31,7 @@ struct AetherRelay: AsyncParsableCommand {
         do {
             file = try AccessNodeRelayFile.load(path: config)
             services.append(try AccessNodeRelayService(configuration: file.agentConfiguration, uplink: file.uplink, logger: logger))
-            if let metrics {
-                let (address, port) = try Daemon.listenAddress(metrics, option: "--metrics")
-                services.append(try MetricsEndpoint(address: address, port: port, registry: Daemon.registry, logger: logger))
-            }
+            services += try Daemon.metricsEndpoint(metrics, option: "--metrics", logger: logger)
         } catch {
             throw ValidationError("\(error)")
         }
