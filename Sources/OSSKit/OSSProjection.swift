@@ -401,7 +401,7 @@ struct OSSBatchStatements {
             table: "sessions_active", columns: ["session_id"] + SessionLineColumns.columns + SessionFields.columns,
             types: ["uuid"] + SessionLineColumns.types + SessionFields.types, suffix: "ON CONFLICT (session_id) DO NOTHING")
         let fields = SessionFields.columns
-        let arrays = (["uuid"] + SessionFields.types).enumerated().map { "$\($0.offset + 1)::\($0.element)[]" }.joined(separator: ", ")
+        let arrays = PostgresArrayInsert.arrayParameters(["uuid"] + SessionFields.types)
         updateActive = PostgresArrayStatement(sql: """
             UPDATE sessions_active AS s SET \(fields.map { "\($0) = u.\($0)" }.joined(separator: ", "))
             FROM unnest(\(arrays)) AS u(session_id, \(fields.joined(separator: ", ")))

@@ -25,9 +25,13 @@ public struct PostgresArrayInsert: Sendable {
         self.columns = columns
         self.types = types
         self.suffix = suffix
-        let arrays = types.enumerated().map { "$\($0.offset + 1)::\($0.element)[]" }.joined(separator: ", ")
-        statement = "INSERT INTO \(table) (\(columns.joined(separator: ", "))) SELECT * FROM unnest(\(arrays))"
+        statement = "INSERT INTO \(table) (\(columns.joined(separator: ", "))) SELECT * FROM unnest(\(Self.arrayParameters(types)))"
             + (suffix.isEmpty ? "" : " " + suffix)
+    }
+
+    /// `$1::t1[], $2::t2[], …` for `types`: the argument list of `unnest`.
+    public static func arrayParameters(_ types: [String]) -> String {
+        types.enumerated().map { "$\($0.offset + 1)::\($0.element)[]" }.joined(separator: ", ")
     }
 
     /// Inserts `rows` (each with one text value per column, `nil` for NULL) in one statement.
