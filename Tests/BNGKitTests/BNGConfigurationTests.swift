@@ -9,29 +9,13 @@ import Testing
 /// names the file and the key.
 @Suite("aether-bng configuration")
 struct BNGConfigurationTests {
-    static var documentPath: String {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Docs/bng.md").path
-    }
-
-    /// The ```yaml block of Docs/bng.md.
-    static func reference() throws -> String {
-        let text = try String(contentsOfFile: documentPath, encoding: .utf8)
-        guard let start = text.range(of: "```yaml\n"), let end = text.range(of: "\n```", range: start.upperBound..<text.endIndex) else {
-            throw BNGError(.invalidConfiguration, "Docs/bng.md has no yaml block")
-        }
-        return String(text[start.upperBound..<end.lowerBound])
-    }
-
-    static func unsetOptionals(_ value: Any) -> [String] { ConfigurationReference.unsetOptionals(value) }
-
     @Test func theDocumentedReferenceLoadsAndSetsEveryKey() throws {
-        let yaml = try Self.reference()
+        let yaml = try ConfigurationReference.yaml(in: "bng.md")
         let configuration = try BNGConfiguration.decode(yaml, source: "Docs/bng.md")
         // Alternatives to a key that is set; the reference names them in a comment.
         let alternatives = ["redis.address": "# or address:", "redis.port": "+ port:", "kea.controlAgent": "# or control_agent:",
                             "shaping.uploadInterface": "or upload_interface:"]
-        let unset = Self.unsetOptionals(configuration).filter { alternatives[$0] == nil }
+        let unset = ConfigurationReference.unsetOptionals(configuration).filter { alternatives[$0] == nil }
         #expect(unset.isEmpty, "Docs/bng.md's reference leaves out \(unset)")
         for (_, comment) in alternatives { #expect(yaml.contains(comment)) }
 
