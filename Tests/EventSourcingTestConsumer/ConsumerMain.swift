@@ -97,6 +97,7 @@ func appendThenDie(path: String, bngID: String, count: Int) throws -> Never {
     exit(1)
 }
 
+// `@unchecked Sendable`: its one field is read and written only under `lock`.
 final class CommitCounter: @unchecked Sendable {
     private let lock = NSLock()
     private var count = 0

@@ -81,6 +81,7 @@ struct IngestCrashTests {
     }
 }
 
+// `@unchecked Sendable`: its one field is read and written only under `lock`.
 final class Flag: @unchecked Sendable {
     private let lock = NSLock()
     private var value = false

@@ -80,8 +80,8 @@ public final class DataPlane: Sendable {
         public var breakdown: [String: Int] = [:]
     }
 
+    // `@unchecked Sendable`: created on the worker thread inside the BNG's namespace and used only there.
     final class Kernel: @unchecked Sendable {
-        // Created on the worker thread inside the BNG's namespace and used only there.
         let firewall: SubscriberFirewall
         let shaper: Shaper?
         let conntrack: ConntrackTable
