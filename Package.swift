@@ -16,12 +16,14 @@ let package = Package(
         .library(name: "KeaControl", targets: ["KeaControl"]),
         .library(name: "BNGKit", targets: ["BNGKit"]),
         .library(name: "OSSKit", targets: ["OSSKit"]),
+        .library(name: "OSSAPI", targets: ["OSSAPI"]),
         .library(name: "LabKit", targets: ["LabKit"]),
         .library(name: "AetherDaemon", targets: ["AetherDaemon"]),
         .executable(name: "aether-lab", targets: ["aether-lab"]),
         .executable(name: "aether-relay", targets: ["aether-relay"]),
         .executable(name: "aether-bng", targets: ["aether-bng"]),
         .executable(name: "aether-ingestor", targets: ["aether-ingestor"]),
+        .executable(name: "aether-api", targets: ["aether-api"]),
         .executable(name: "aether-dhcp", targets: ["aether-dhcp"]),
         .executable(name: "aether-radius", targets: ["aether-radius"]),
     ],
@@ -34,6 +36,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         // C libraries, found by pkg-config (see each folder's shim.h).
@@ -120,6 +124,19 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // The OSS's REST API, change feed, RADIUS provisioning and dashboard, on Hummingbird.
+        .target(
+            name: "OSSAPI",
+            dependencies: [
+                "OSSKit", "EventSourcing", "RadiusKit", "NetworkTypes", "ServiceSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            resources: [.copy("Dashboard")]
+        ),
         .target(
             name: "LabKit",
             dependencies: [
@@ -179,6 +196,16 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Sources/Executables/aether-ingestor"
+        ),
+        .executableTarget(
+            name: "aether-api",
+            dependencies: [
+                "OSSAPI", "OSSKit", "AetherDaemon",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Sources/Executables/aether-api"
         ),
         .executableTarget(
             name: "aether-relay",
@@ -268,6 +295,14 @@ let package = Package(
         .testTarget(
             name: "OSSKitTests",
             dependencies: ["OSSKit", "EventSourcing", "NetworkTypes", "LabKit", "AetherTestSupport"]
+        ),
+        .testTarget(
+            name: "OSSAPITests",
+            dependencies: [
+                "OSSAPI", "OSSKit", "EventSourcing", "RadiusKit", "NetworkTypes", "LabKit", "AetherTestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
         ),
         .testTarget(
             name: "KeaControlTests",

@@ -27,6 +27,14 @@ import Yams
 ///   session_updates: 7d
 ///   health_events: 7d
 ///   interval: 1m
+/// api:
+///   listen: 127.0.0.1:8080
+///   token: {file: /etc/aether/api.token}
+/// provisioning:
+///   radius: {host: /run/aether/postgres, database: radius, user: aether, password: {file: …}}
+///   password: {file: /etc/aether/subscriber.password}
+/// coa:
+///   secret: {file: /etc/aether/coa.secret}
 /// ```
 public struct OSSConfiguration: Hashable, Sendable, Codable {
     /// The `oss` database.
@@ -79,10 +87,68 @@ public struct OSSConfiguration: Hashable, Sendable, Codable {
         }
     }
 
+    /// The API process (`aether-api`).
+    public struct API: Hashable, Sendable, Codable {
+        /// `address:port` to serve on (default `127.0.0.1:8080`).
+        public var listen: String?
+        /// The bearer token of every mutation (required).
+        public var token: Secret?
+        /// A BNG or access node silent for longer is offline (default 30s).
+        public var heartbeatTimeout: OSSDuration?
+        /// Folder of Debian's libjs-chart.js (default `/usr/share/javascript/chart.js`).
+        public var chartjs: String?
+        /// Folder of the dashboard's files (default: the copy built into aether-api).
+        public var dashboard: String?
+        /// Database threads (default 4).
+        public var databaseThreads: Int?
+        /// Change feed: at most one tick per `stream_interval` (default 1s).
+        public var streamInterval: OSSDuration?
+
+        enum CodingKeys: String, CodingKey {
+            case listen, token, heartbeatTimeout = "heartbeat_timeout", chartjs, dashboard, databaseThreads = "database_threads"
+            case streamInterval = "stream_interval"
+        }
+    }
+
+    /// RADIUS provisioning: where FreeRADIUS's tables are and what to write.
+    public struct Provisioning: Hashable, Sendable, Codable {
+        /// FreeRADIUS's database.
+        public var radius: Postgres
+        /// User-Name template, as the BNGs' `radius.user_name` (default `{bng}/{remote_id}/{circuit_id}`).
+        public var userName: String?
+        /// The Cleartext-Password of every line (the BNGs' subscriber password).
+        public var password: Secret
+        /// Plan group prefix (default `aether-plan-`).
+        public var groupPrefix: String?
+        /// This OSS's name in `aether_provisioned` (default `oss`).
+        public var owner: String?
+        /// Repair pass interval (default 1m).
+        public var interval: OSSDuration?
+
+        enum CodingKeys: String, CodingKey {
+            case radius, userName = "user_name", password, groupPrefix = "group_prefix", owner, interval
+        }
+    }
+
+    /// RFC 5176 requests to the BNGs.
+    public struct CoA: Hashable, Sendable, Codable {
+        /// The shared secret of the BNGs' CoA listeners.
+        public var secret: Secret
+        /// Port on each session's NAS-IP-Address (default 3799).
+        public var port: Int?
+        /// `address:port` per BNG id, when its listener is not on the NAS-IP-Address.
+        public var targets: [String: String]?
+        /// Wait per transmission (default 2s; two transmissions).
+        public var timeout: OSSDuration?
+    }
+
     public var postgres: Postgres
     public var redis: Redis?
     public var ingestor: Ingestor?
     public var retention: Retention?
+    public var api: API?
+    public var provisioning: Provisioning?
+    public var coa: CoA?
 
     /// Reads and checks a YAML file; every error names the file and the key.
     public static func load(path: String) throws -> OSSConfiguration {
@@ -104,22 +170,14 @@ public struct OSSConfiguration: Hashable, Sendable, Codable {
             throw ConfigurationError("\(source): not valid YAML: \(error)")
         }
         _ = try configuration.resolve(source: source, readSecrets: false)
+        if configuration.api != nil { _ = try configuration.resolveAPI(source: source, readSecrets: false) }
         return configuration
     }
 
     /// The settings with every default applied and (with `readSecrets`) every secret read.
     public func resolve(source: String, readSecrets: Bool = true) throws -> OSSSettings {
         func fail(_ key: String, _ why: String) -> ConfigurationError { ConfigurationError("\(source): key \"\(key)\": \(why)") }
-        var info = PostgresConnectionInfo(host: postgres.host, port: postgres.port ?? 5432, database: postgres.database ?? "oss",
-                                          user: postgres.user, applicationName: "aether-oss")
-        if readSecrets { info.password = try postgres.password?.resolve(key: "postgres.password", file: source) }
-        if let schema = postgres.schema {
-            guard let first = schema.unicodeScalars.first, first.properties.isLowercase || first == "_", schema.utf8.count <= 63,
-                  schema.unicodeScalars.allSatisfy({ ($0.isASCII && ($0.properties.isLowercase || ("0"..."9").contains($0))) || $0 == "_" }) else {
-                throw fail("postgres.schema", "\"\(schema)\" must be a lower-case identifier (a–z, 0–9, _)")
-            }
-            info.options = "-c search_path=\(schema)"
-        }
+        let info = try Self.connectionInfo(postgres, key: "postgres", source: source, readSecrets: readSecrets)
         var redisEndpoint: RedisEndpoint?
         if let redis {
             let address: RedisEndpoint.Address
@@ -151,6 +209,92 @@ public struct OSSConfiguration: Hashable, Sendable, Codable {
                            metricsAddress: ingestor?.metrics ?? "127.0.0.1:9104", retention: retention,
                            retentionInterval: self.retention?.interval?.duration ?? .seconds(60))
     }
+}
+
+extension OSSConfiguration {
+    /// Connection parameters of a `postgres`-shaped section at `key`.
+    public static func connectionInfo(_ postgres: Postgres, key: String, source: String, readSecrets: Bool,
+                                      defaultDatabase: String = "oss") throws -> PostgresConnectionInfo {
+        var info = PostgresConnectionInfo(host: postgres.host, port: postgres.port ?? 5432, database: postgres.database ?? defaultDatabase,
+                                          user: postgres.user, applicationName: "aether-oss")
+        if readSecrets { info.password = try postgres.password?.resolve(key: "\(key).password", file: source) }
+        if let schema = postgres.schema {
+            guard let first = schema.unicodeScalars.first, first.properties.isLowercase || first == "_", schema.utf8.count <= 63,
+                  schema.unicodeScalars.allSatisfy({ ($0.isASCII && ($0.properties.isLowercase || ("0"..."9").contains($0))) || $0 == "_" }) else {
+                throw ConfigurationError("\(source): key \"\(key).schema\": \"\(schema)\" must be a lower-case identifier (a–z, 0–9, _)")
+            }
+            info.options = "-c search_path=\(schema)"
+        }
+        return info
+    }
+
+    /// What `aether-api` needs, defaults applied and (with `readSecrets`) secrets read.
+    public func resolveAPI(source: String, readSecrets: Bool = true) throws -> OSSAPIOptions {
+        func fail(_ key: String, _ why: String) -> ConfigurationError { ConfigurationError("\(source): key \"\(key)\": \(why)") }
+        let settings = try resolve(source: source, readSecrets: readSecrets)
+        guard let api else { throw fail("api", "is missing: aether-api needs at least api.token") }
+        let listen = api.listen ?? "127.0.0.1:8080"
+        guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]), (0...65_535).contains(port),
+              !listen[..<colon].isEmpty else {
+            throw fail("api.listen", "\"\(listen)\" is not address:port")
+        }
+        guard let tokenSecret = api.token else { throw fail("api.token", "is required: mutations need a bearer token") }
+        let token = readSecrets ? try tokenSecret.resolve(key: "api.token", file: source) : "unread"
+        guard !readSecrets || token.utf8.count >= 16 else { throw fail("api.token", "is shorter than 16 characters") }
+        let threads = api.databaseThreads ?? 4
+        guard (1...64).contains(threads) else { throw fail("api.database_threads", "\(threads) is not in 1…64") }
+        var options = OSSAPIOptions(oss: settings, host: String(listen[..<colon]), port: port, token: token,
+                                    heartbeatTimeoutSeconds: Int((api.heartbeatTimeout?.duration ?? .seconds(30)).components.seconds),
+                                    chartJSDirectory: api.chartjs ?? "/usr/share/javascript/chart.js", dashboardDirectory: api.dashboard,
+                                    databaseThreads: threads, streamInterval: api.streamInterval?.duration ?? .seconds(1))
+        if let provisioning {
+            let radius = try Self.connectionInfo(provisioning.radius, key: "provisioning.radius", source: source, readSecrets: readSecrets,
+                                                 defaultDatabase: "radius")
+            let password = readSecrets ? try provisioning.password.resolve(key: "provisioning.password", file: source) : "unread"
+            let prefix = provisioning.groupPrefix ?? "aether-plan-"
+            guard !prefix.isEmpty, prefix.utf8.count <= 40 else { throw fail("provisioning.group_prefix", "must be 1–40 characters") }
+            options.provisioning = .init(radius: radius, userNameTemplate: provisioning.userName ?? "{bng}/{remote_id}/{circuit_id}",
+                                         password: password, groupPrefix: prefix, owner: provisioning.owner ?? "oss",
+                                         interval: provisioning.interval?.duration ?? .seconds(60))
+        }
+        if let coa {
+            let port = coa.port ?? 3799
+            guard (1...65_535).contains(port) else { throw fail("coa.port", "\(port) is not a port") }
+            let secret = readSecrets ? try coa.secret.resolve(key: "coa.secret", file: source) : "unread"
+            options.coa = .init(secret: secret, port: UInt16(port), targets: coa.targets ?? [:],
+                                timeout: coa.timeout?.duration ?? .seconds(2))
+        }
+        return options
+    }
+}
+
+/// `aether-api`'s settings, defaults applied and secrets read.
+public struct OSSAPIOptions: Sendable {
+    public struct Provisioning: Sendable {
+        public var radius: PostgresConnectionInfo
+        public var userNameTemplate: String
+        public var password: String
+        public var groupPrefix: String
+        public var owner: String
+        public var interval: Duration
+    }
+    public struct CoA: Sendable {
+        public var secret: String
+        public var port: UInt16
+        public var targets: [String: String]
+        public var timeout: Duration
+    }
+    public var oss: OSSSettings
+    public var host: String
+    public var port: Int
+    public var token: String
+    public var heartbeatTimeoutSeconds: Int
+    public var chartJSDirectory: String
+    public var dashboardDirectory: String?
+    public var databaseThreads: Int
+    public var streamInterval: Duration
+    public var provisioning: Provisioning?
+    public var coa: CoA?
 }
 
 /// Everything the OSS daemons need, defaults applied and secrets read.

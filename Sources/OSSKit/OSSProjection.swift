@@ -49,7 +49,12 @@ public struct OSSProjection: EventProjection {
         try fold.load(sessions: Set(events.compactMap(\.payload.sessionID)), connection)
         for event in events { fold.apply(event) }
         try fold.write(connection)
+        // Delivered at commit, once per transaction: every API process's change feed wakes.
+        try connection.query("SELECT pg_notify($1, '')", [Self.changeChannel])
     }
+
+    /// The `NOTIFY` channel each committed batch signals.
+    public static let changeChannel = "oss_changes"
 }
 
 /// The columns of a `sessions_active` row that events change, while a batch is folded.

@@ -8,7 +8,7 @@ import Glibc
 /// Statements take parameters separately from SQL text (`$1`, `$2`, …): values are never
 /// spliced into SQL.
 public final class PostgresConnection {
-    private let handle: OpaquePointer
+    let handle: OpaquePointer
     /// Where this connection points.
     public let info: PostgresConnectionInfo
     /// Open `transaction` blocks (nesting uses savepoints).

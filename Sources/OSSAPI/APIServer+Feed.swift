@@ -1,0 +1,64 @@
+import EventSourcing
+import Foundation
+import Synchronization
+
+extension APIServer {
+    /// Connects the change feed to this server's queries: per tick one stats read, one BNG and
+    /// one access-node page, one scan of session sequence numbers, and the full rows of sessions
+    /// that started or that a viewer watches.
+    func attachFeed() {
+        let previous = Mutex<[String: Int64]?>(nil)
+        let lastJSON = Mutex<[String: String]>([:])
+        feed.setProducer { [weak self] watched in
+            guard let self else { return [] }
+            var messages: [(event: String, data: String?, sessions: ChangeFeed.SessionsChange?)] = []
+            func changed(_ event: String, _ value: some Encodable) {
+                let data = String(decoding: (try? APIJSON.encoder().encode(value)) ?? Data(), as: UTF8.self)
+                let isNew = lastJSON.withLock { last in
+                    defer { last[event] = data }
+                    return last[event] != data
+                }
+                if isNew || event == "stats" { messages.append((event, data, nil)) }
+            }
+            changed("stats", try await stats())
+            let everything = try APIParameters(query: [("limit", "1000")], path: [:], declared: [.limit, .offset])
+            let bngColumns = BNGRecord.columns(timeout: settings.heartbeatTimeoutSeconds)
+            changed("bngs", try await page(everything, select: bngColumns, from: "bng_registry b", filter: SQLFilter(), orderBy: "b.bng_id",
+                                           decode: BNGRecord.init(row:)))
+            changed("routers", try await page(everything, select: AccessRouter.columns(timeout: settings.heartbeatTimeoutSeconds),
+                                              from: "access_routers r", filter: SQLFilter(), orderBy: "r.router_name", decode: AccessRouter.init(row:)))
+            let sequences = try await query { connection in
+                var sequences: [String: Int64] = [:]
+                for row in try connection.query("SELECT session_id, last_seq FROM sessions_active").rows {
+                    if let id = row[0], let seq = row[1].flatMap(Int64.init) { sequences[id] = seq }
+                }
+                return sequences
+            }
+            let before = previous.withLock { stored in
+                defer { stored = sequences }
+                return stored
+            }
+            if let before {
+                let started = sequences.keys.filter { before[$0] == nil }
+                let stopped = before.keys.filter { sequences[$0] == nil }
+                let updated = sequences.keys.filter { before[$0] != nil && before[$0] != sequences[$0] }
+                if !started.isEmpty || !stopped.isEmpty || !updated.isEmpty {
+                    let fetch = Array(started.prefix(200)) + updated.filter { watched.contains($0) }
+                    let rows = fetch.isEmpty ? [] : try await query { connection in
+                        try connection.query("SELECT \(ActiveSession.columns) FROM \(ActiveSession.from) WHERE s.session_id = ANY($1::uuid[])",
+                                             bindings: [PostgresArray(texts: fetch)]).typedRows.map(ActiveSession.init(row:))
+                    }
+                    let startedSet = Set(started)
+                    let change = ChangeFeed.SessionsChange(
+                        started: rows.filter { startedSet.contains($0.sessionID) }.sorted { $0.startedAt > $1.startedAt },
+                        stopped: stopped.sorted(),
+                        updated: Dictionary(rows.filter { !startedSet.contains($0.sessionID) }.map { ($0.sessionID, $0) },
+                                            uniquingKeysWith: { first, _ in first }),
+                        updatedCount: updated.count)
+                    messages.append(("sessions", nil, change))
+                }
+            }
+            return messages
+        }
+    }
+}
