@@ -18,7 +18,7 @@ public struct APIRoute: Sendable {
     /// The success status and its body's schema (nil for 204).
     public var status: HTTPResponse.Status
     public var response: JSONSchema?
-    /// Other statuses this operation answers with, besides 400, 401 and 5xx.
+    /// Other statuses this operation answers with, besides 400, 401 and the ones every body route has (413).
     public var errors: [HTTPResponse.Status]
     let handler: @Sendable (APICall) async throws -> APIReply
 

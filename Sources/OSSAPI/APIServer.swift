@@ -88,6 +88,9 @@ public final class APIServer: Sendable {
         return router
     }
 
+    /// The largest request body accepted (64 KiB).
+    public static let maximumBodyBytes = 64 * 1024
+
     /// Checks the token, parameters and body of `route`, then runs it.
     func serve(_ route: APIRoute, request: Request, context: BasicRequestContext) async throws -> Response {
         if route.requiresToken { try authorize(request) }
@@ -100,7 +103,12 @@ public final class APIServer: Sendable {
         var body: JSONValue?
         var bodyData: Data?
         if let schema = route.body {
-            let buffer = try await request.body.collect(upTo: 64 * 1024)
+            let buffer: ByteBuffer
+            do {
+                buffer = try await request.body.collect(upTo: Self.maximumBodyBytes)
+            } catch {
+                throw APIError(.contentTooLarge, "payload_too_large", "the body is larger than \(Self.maximumBodyBytes / 1024) KiB")
+            }
             let data = Data(buffer.readableBytesView)
             guard !data.isEmpty else { throw APIError.invalidBody("a JSON body is required") }
             let value: JSONValue

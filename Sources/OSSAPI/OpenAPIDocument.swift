@@ -35,7 +35,7 @@ extension APIServer {
             }
             responses[String(route.status.code)] = .object(success)
             let error = JSONValue.object(["application/json": .object(["schema": JSONSchema.ref("Error").document])])
-            var statuses: [HTTPResponse.Status] = [.badRequest] + route.errors
+            var statuses: [HTTPResponse.Status] = [.badRequest] + route.errors + (route.body == nil ? [] : [.contentTooLarge])
             if route.requiresToken { statuses.append(.unauthorized) }
             for status in statuses where responses[String(status.code)] == nil {
                 responses[String(status.code)] = .object(["description": .string(status.reasonPhrase), "content": error])
