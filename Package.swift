@@ -299,7 +299,7 @@ let package = Package(
         .testTarget(
             name: "OSSAPITests",
             dependencies: [
-                "OSSAPI", "OSSKit", "EventSourcing", "RadiusKit", "NetworkTypes", "LabKit", "AetherTestSupport",
+                "OSSAPI", "OSSKit", "EventSourcing", "RadiusKit", "NetworkTypes", "LabKit", "ServiceSupport", "AetherTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]

@@ -20,6 +20,8 @@ public struct APIRoute: Sendable {
     public var response: JSONSchema?
     /// Other statuses this operation answers with, besides 400, 401 and the ones every body route has (413).
     public var errors: [HTTPResponse.Status]
+    /// Statuses among `errors` whose body has the success schema (a BNG that did not answer).
+    public var resultStatuses: [HTTPResponse.Status] = []
     let handler: @Sendable (APICall) async throws -> APIReply
 
     init(_ method: HTTPRequest.Method, _ path: String, _ operationID: String, _ summary: String, tag: String,
@@ -35,6 +37,7 @@ public struct APIRoute: Sendable {
         self.status = status
         self.response = response
         self.errors = errors
+        self.resultStatuses = errors.filter { $0 == .badGateway || $0 == .gatewayTimeout }
         self.handler = handler
     }
 

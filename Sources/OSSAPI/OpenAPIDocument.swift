@@ -37,6 +37,10 @@ extension APIServer {
             let error = JSONValue.object(["application/json": .object(["schema": JSONSchema.ref("Error").document])])
             var statuses: [HTTPResponse.Status] = [.badRequest] + route.errors + (route.body == nil ? [] : [.contentTooLarge])
             if route.requiresToken { statuses.append(.unauthorized) }
+            for status in route.resultStatuses {
+                responses[String(status.code)] = .object(["description": .string(status.reasonPhrase + ": the request's outcome"),
+                                                          "content": success["content"] ?? error])
+            }
             for status in statuses where responses[String(status.code)] == nil {
                 responses[String(status.code)] = .object(["description": .string(status.reasonPhrase), "content": error])
             }

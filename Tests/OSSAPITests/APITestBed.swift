@@ -96,7 +96,8 @@ struct APITestBed {
         coverage.add(operationID)
         #expect(reply.status.code < 500 || route.errors.contains(reply.status) || reply.status == .serviceUnavailable,
                 "\(operationID) answered \(reply.status.code): \(reply.json)", sourceLocation: sourceLocation)
-        let schema: JSONSchema? = reply.status == route.status ? route.response : (reply.status.code >= 400 ? APIError.schema : nil)
+        let schema: JSONSchema? = reply.status == route.status || route.resultStatuses.contains(reply.status)
+            ? route.response : (reply.status.code >= 400 ? APIError.schema : nil)
         if let schema {
             let problems = schema.problems(of: reply.json, components: APIServer.components)
             #expect(problems.isEmpty, "\(operationID) \(reply.status.code) does not match its schema: \(problems.prefix(5))",
