@@ -1,0 +1,53 @@
+import EventSourcing
+import Foundation
+@testable import OSSAPI
+import Testing
+
+/// The change feed wakes on the ingestor's NOTIFY, tells viewers what changed, and resumes a
+/// reconnecting viewer from its Last-Event-ID.
+@Suite("aether-api change feed")
+struct ChangeFeedTests {
+    /// The next message named `event`, or nil when the stream ends first or `seconds` pass.
+    static func next(_ event: String, in iterator: inout AsyncStream<ChangeFeed.Message>.Iterator, seconds: Double = 20) async -> ChangeFeed.Message? {
+        let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
+        while ContinuousClock.now < deadline {
+            guard let message = await iterator.next() else { return nil }
+            if message.event == event { return message }
+        }
+        return nil
+    }
+
+    @Test func ingestedSessionsReachViewersAndResumeReplaysExactlyWhatWasMissed() async throws {
+        try await APITestBed.run { bed in
+            let feed = bed.server.feed
+            let watched = APIScript.line(1).sessionID.lowercasedText
+            var first = feed.subscribe(lastEventID: nil, watch: [watched]).stream.makeAsyncIterator()
+            #expect(await first.next()?.event == "reset", "a new viewer starts from the current state")
+            // The feed has seen the empty tables once before the events arrive.
+            _ = await Self.next("stats", in: &first)
+
+            var events = APIScript.events()
+            let stop = Array(events.suffix(2))
+            events.removeLast(2)
+            try bed.ingest(events)
+            let started = try #require(await Self.next("sessions", in: &first), "the ingest's NOTIFY woke the feed")
+            #expect(started.sessions?.started.count == 3)
+            let resumeAfter = "\(feed.identifier)-\(started.sequence)"
+
+            try bed.ingest(stop)
+            let stopped = try #require(await Self.next("sessions", in: &first))
+            #expect(stopped.sessions?.stopped == [APIScript.line(3).sessionID.lowercasedText])
+            let frame = ChangeFeed.frame(stopped, feed: feed.identifier, watch: [watched])
+            #expect(frame.hasPrefix("id: \(feed.identifier)-\(stopped.sequence)\nevent: sessions\ndata: {"))
+
+            var resumed = feed.subscribe(lastEventID: resumeAfter, watch: []).stream.makeAsyncIterator()
+            let replayed = await resumed.next()
+            #expect(replayed?.sequence == started.sequence + 1, "replay starts right after the id the viewer had")
+            #expect(replayed?.event != "reset")
+
+            var stranger = feed.subscribe(lastEventID: "someone-else-7", watch: []).stream.makeAsyncIterator()
+            #expect(await stranger.next()?.event == "reset", "an id from another process means start over")
+            #expect(feed.viewers == 3)
+        }
+    }
+}
