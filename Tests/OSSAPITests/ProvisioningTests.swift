@@ -104,7 +104,7 @@ struct ProvisioningTests {
             })
         var options = APITestBed.Options()
         options.coa = DynamicAuthorizationSender(secret: secret, targets: ["bng-t1": "127.0.0.1:\(dae.localAddress.port)"],
-                                                 timeout: .milliseconds(500), attempts: 1)
+                                                 timeout: .seconds(3), attempts: 2)
         try await withRunningService(dae) {
             try await APITestBed.run(options) { bed in
                 try bed.ingest(APIScript.events())

@@ -205,7 +205,7 @@ struct OSSIngestorTests {
                 return result.succeeded && text.contains("aether_oss_retention_runs_total")
             }
             let document = try String(contentsOfFile: ConfigurationReference.documentPath("oss.md"), encoding: .utf8)
-            let section = document.components(separatedBy: "### Metrics").last?.components(separatedBy: "## Retention").first ?? ""
+            let section = document.components(separatedBy: "### Metrics\n").last?.components(separatedBy: "## Retention").first ?? ""
             let names = Set(section.split(separator: "`").filter { $0.hasPrefix("aether_") }.map { String($0.split(separator: "{")[0]) })
             #expect(names.count >= 8, "\(names)")
             for name in names.sorted() {
