@@ -234,7 +234,7 @@ let package = Package(
         .target(
             name: "AetherTestSupport",
             dependencies: [
-                "LabKit", "NetworkTypes", "ServiceSupport",
+                "LabKit", "NetworkTypes", "ServiceSupport", "EventSourcing",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Tests/AetherTestSupport"

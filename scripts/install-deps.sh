@@ -18,7 +18,7 @@ PACKAGES=(
   # traffic, inspection and test peers
   iperf3 curl dnsutils tshark socat netcat-openbsd
   # dashboard: headless browser for tests, Chart.js served from its Debian location
-  chromium chromium-driver libjs-chart.js
+  chromium chromium-driver libjs-chart.js python3-selenium
 )
 
 missing=()
