@@ -57,6 +57,17 @@ let package = Package(
             path: "RadiusKitBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        // A fixed-rate load test of aether-api while aether-ingestor ingests (see its header).
+        .executableTarget(
+            name: "APILoad",
+            dependencies: [
+                .product(name: "OSSKit", package: "Aether"),
+                .product(name: "EventSourcing", package: "Aether"),
+                .product(name: "LabKit", package: "Aether"),
+                .product(name: "NetworkTypes", package: "Aether"),
+            ],
+            path: "APILoad"
+        ),
         // Needs root: builds throwaway network namespaces and programs tc/nftables in them.
         .executableTarget(
             name: "NetlinkShapingBenchmarks",

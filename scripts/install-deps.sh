@@ -19,7 +19,25 @@ PACKAGES=(
   iperf3 curl dnsutils tshark socat netcat-openbsd
   # dashboard: headless browser for tests, Chart.js served from its Debian location
   chromium chromium-driver libjs-chart.js python3-selenium
+  # a virtual environment for the PyPI tools below
+  python3-venv
 )
+
+# PyPI tools the tests use that Debian does not package, pinned, in their own environment.
+VENV=/var/lib/aether/python
+PYPI=(openapi-spec-validator==0.9.0)
+
+install_pypi() {
+  if "$VENV/bin/python" -c "import openapi_spec_validator" 2>/dev/null; then return 0; fi
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "install-deps: missing $VENV; run as root to create it" >&2
+    return 1
+  fi
+  echo "install-deps: creating $VENV with ${PYPI[*]}"
+  mkdir -p "$(dirname "$VENV")"
+  /usr/bin/python3 -m venv "$VENV"
+  "$VENV/bin/pip" install -q --disable-pip-version-check "${PYPI[@]}"
+}
 
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -29,6 +47,7 @@ for p in "${PACKAGES[@]}"; do
 done
 
 if [ ${#missing[@]} -eq 0 ]; then
+  install_pypi
   echo "install-deps: all ${#PACKAGES[@]} packages present"
   exit 0
 fi
@@ -45,3 +64,4 @@ echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-
 apt-get -o DPkg::Lock::Timeout=600 -qq update
 apt-get -o DPkg::Lock::Timeout=600 -qq install -y --no-install-recommends "${missing[@]}" >/dev/null
 echo "install-deps: done"
+install_pypi

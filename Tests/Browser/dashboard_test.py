@@ -47,7 +47,7 @@ def rows(table="#tab-active"):
 
 def full_page(name):
     """A screenshot of the whole page, not just the window."""
-    height = driver.execute_script("return Math.max(document.documentElement.scrollHeight, document.querySelector("main").scrollHeight, 900)")
+    height = driver.execute_script("return Math.max(document.documentElement.scrollHeight, document.querySelector('main').scrollHeight, 900)")
     driver.set_window_size(1440, min(height + 40, 4000))
     driver.save_screenshot(os.path.join(SHOTS, name))
     driver.set_window_size(1440, 1000)

@@ -1,5 +1,6 @@
 import EventSourcing
 import Foundation
+import LabKit
 @testable import OSSAPI
 import Testing
 
@@ -138,6 +139,13 @@ struct APIRouteTests {
             #expect(documented == bed.server.routes.count + 3, "stream, document and metrics are the only operations outside the table")
             for (name, _) in APIServer.components { #expect(reply.json["components"]?["schemas"]?[name] != nil) }
             #expect(try await bed.raw(.get, "/metrics").status == .ok)
+
+            // And a validator that is not ours agrees it is OpenAPI 3.1 (scripts/install-deps.sh installs it).
+            let path = NSTemporaryDirectory() + "aether-openapi-\(UInt32.random(in: 0...UInt32.max)).json"
+            try JSONEncoder().encode(reply.json).write(to: URL(fileURLWithPath: path))
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            let validated = try await CommandRunner.run(["/var/lib/aether/python/bin/openapi-spec-validator", path], timeoutSeconds: 60)
+            #expect(validated.succeeded, "\(validated.standardOutput)\(validated.standardError)")
         }
     }
 }

@@ -50,4 +50,25 @@ struct ChangeFeedTests {
             #expect(feed.viewers == 3)
         }
     }
+
+    @Test func aHundredViewersCostTheDatabaseNoMoreThanOne() async throws {
+        try await APITestBed.run { bed in
+            let feed = bed.server.feed
+            var viewers = (0..<100).map { _ in feed.subscribe(lastEventID: nil, watch: [APIScript.line(1).sessionID.lowercasedText]).stream.makeAsyncIterator() }
+            #expect(feed.viewers == 100)
+            try bed.ingest(APIScript.events())
+            // Two consecutive ticks as the first viewer sees them; every viewer gets the second.
+            let first = try #require(await Self.next("stats", in: &viewers[0]))
+            let before = bed.server.database.jobsStarted
+            let second = try #require(await Self.next("stats", in: &viewers[0]))
+            let work = bed.server.database.jobsStarted - before
+            #expect(second.sequence > first.sequence)
+            #expect(work <= 6, "one tick ran \(work) database jobs for 100 viewers: it must not grow with them")
+            for index in 1..<100 {
+                var found = false
+                while let message = await viewers[index].next() { if message.sequence == second.sequence { found = true; break } }
+                #expect(found, "viewer \(index) got the tick")
+            }
+        }
+    }
 }

@@ -52,6 +52,9 @@ public final class PostgresExecutor: Service, Sendable {
     /// Jobs waiting for a thread.
     public var backlog: Int { queue.count }
 
+    /// Jobs handed to a thread since the executor was made (how much database work callers caused).
+    public var jobsStarted: Int { queue.started }
+
     /// Starts the threads, serves jobs until graceful shutdown or cancellation, then stops them
     /// (a job in progress finishes) and fails what is still queued.
     public func run() async throws {
@@ -101,6 +104,7 @@ private final class JobQueue: @unchecked Sendable {
     private let condition = NSCondition()
     private var jobs: [Job] = []
     private var head = 0
+    private var taken = 0
     private var closed = false
     private var closeWaiters: [CheckedContinuation<Void, Never>] = []
 
@@ -108,6 +112,12 @@ private final class JobQueue: @unchecked Sendable {
         condition.lock()
         defer { condition.unlock() }
         return jobs.count - head
+    }
+
+    var started: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return taken
     }
 
     /// Adds a job; false once closed.
@@ -134,6 +144,7 @@ private final class JobQueue: @unchecked Sendable {
         }
         let job = jobs[head]
         head += 1
+        taken += 1
         if head > 1024 && head * 2 > jobs.count {
             jobs.removeFirst(head)
             head = 0
