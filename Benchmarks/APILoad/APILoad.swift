@@ -21,7 +21,7 @@ struct APILoad {
     static let bngs = ["bng-l1", "bng-l2"]
     static let eventsPerSecond = 1_000
     static let requestRate = 200
-    static let seconds = 30
+    static let seconds = Int(ProcessInfo.processInfo.environment["APILOAD_SECONDS"] ?? "") ?? 30
 
     static func main() async throws {
         let environment = ProcessInfo.processInfo.environment
@@ -33,7 +33,8 @@ struct APILoad {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let admin = try PostgresConnection(endpoints.postgres.oss)
         try admin.execute(script: "CREATE SCHEMA \(schema)")
-        defer { _ = try? admin.execute(script: "DROP SCHEMA \(schema) CASCADE") }
+        // APILOAD_KEEP=1 keeps the schema for EXPLAIN afterwards.
+        defer { if environment["APILOAD_KEEP"] == nil { _ = try? admin.execute(script: "DROP SCHEMA \(schema) CASCADE") } else { print("kept schema \(schema)") } }
         var info = endpoints.postgres.oss
         info.options = "-c search_path=\(schema)"
 
@@ -98,13 +99,18 @@ struct APILoad {
             kill(ingestor.handle.pid, SIGTERM)
             _ = try? RedisConnection(endpoints.redis).command(["DEL", stream])
         }
-        try await Readiness.wait(for: "aether-api", timeoutSeconds: 60) {
-            (try? HTTPLoad.get(port: port, path: "/health").status) == 200
+        // Readiness: /health answers 200 (polled, up to a minute).
+        var ready = false
+        for _ in 0..<600 where !ready {
+            ready = (try? HTTPLoad.get(port: port, path: "/health").status) == 200
+            if !ready { try await Task.sleep(for: .milliseconds(100)) }
         }
+        guard ready else { fatalError("aether-api did not answer /health; see \(directory)/api.log") }
 
         // 1,000 SESSION_UPDATEs a second, spread over the sessions, on a thread of its own.
         let publishing = Mutex(true)
         let published = Mutex(0)
+        let allLines = lines, allSources = sources
         let publisher = Thread {
             do {
                 let redis = try RedisConnection(endpoints.redis)
@@ -120,8 +126,8 @@ struct APILoad {
                         tick += 1
                         seqs[b] += 1
                         counters[b][index] += 1_500_000
-                        let event = EventEnvelope(source: sources[b], seq: seqs[b], timestamp: EventTimestamp(rawValue: Int64(Date().timeIntervalSince1970 * 1_000_000)),
-                                                  payload: .sessionUpdate(SessionUpdatePayload(line: lines[b][index], counters: SessionCounters(
+                        let event = EventEnvelope(source: allSources[b], seq: seqs[b], timestamp: EventTimestamp(rawValue: Int64(Date().timeIntervalSince1970 * 1_000_000)),
+                                                  payload: .sessionUpdate(SessionUpdatePayload(line: allLines[b][index], counters: SessionCounters(
                                                       bytesUp: counters[b][index] / 10, bytesDown: counters[b][index], packetsUp: 1, packetsDown: 1))))
                         commands.append(try EventStreamFormat.xadd(event, to: stream, codec: codec))
                     }

@@ -20,7 +20,9 @@ extension APIServer {
                 }
                 if isNew || event == "stats" { messages.append((event, data, nil)) }
             }
-            changed("stats", try await stats())
+            let current = try await stats()
+            statsCache.store(current, for: "stats")
+            changed("stats", current)
             let everything = try APIParameters(query: [("limit", "1000")], path: [:], declared: [.limit, .offset])
             let bngColumns = BNGRecord.columns(timeout: settings.heartbeatTimeoutSeconds)
             changed("bngs", try await page(everything, select: bngColumns, from: "bng_registry b", filter: SQLFilter(), orderBy: "b.bng_id",

@@ -180,7 +180,10 @@ extension APIServer {
     func mutate<T: Sendable>(conflict: String = "the change conflicts with existing data",
                              _ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
         do {
-            return try await query { connection in try connection.transaction(body) }
+            let result = try await query { connection in try connection.transaction(body) }
+            totals.removeAll()
+            statsCache.removeAll()
+            return result
         } catch let error as EventSourcingError {
             throw APIError.from(database: error, conflict: conflict)
         }

@@ -8,7 +8,7 @@ extension APIServer {
         [
             APIRoute(.get, "/api/stats", "getStats", "Totals for the dashboard's cards, with the 5-minute rolling average.", tag: "Stats",
                      response: .single("Stats")) { [self] _ in
-                .data(try await stats())
+                .data(try await statsCache.value(for: "stats") { [self] in try await stats() })
             },
             APIRoute(.get, "/api/stats/rolling-average", "getRollingAverage",
                      "Σ byte deltas over (now − window, now] × 8 / window, stopped sessions included.", tag: "Stats",
@@ -36,7 +36,7 @@ extension APIServer {
     func stats() async throws -> Stats {
         let timeout = settings.heartbeatTimeoutSeconds
         return try await query { connection in
-            let row = try connection.query("""
+            let row = try connection.preparedQuery("""
                 SELECT (SELECT count(*) FROM sessions_active) AS active_sessions,
                        (SELECT count(*) FROM sessions_history) AS history_sessions,
                        (SELECT coalesce(sum(applied_through), 0) FROM event_sources) AS events_ingested,

@@ -20,16 +20,19 @@ public struct APISettings: Sendable {
     public var dashboardDirectory: String?
     /// Debian's libjs-chart.js folder, served at `/vendor/chart.js/` (nil: not served).
     public var chartJSDirectory: String?
+    /// List totals and `/api/stats` may be this old (default 1 s; zero: always fresh).
+    public var cacheTTL: Duration
 
     public init(token: String, heartbeatTimeoutSeconds: Int = 30, userNameFormat: RADIUSUserNameFormat = .standard,
                 groupPrefix: String = "aether-plan-", dashboardDirectory: String? = nil,
-                chartJSDirectory: String? = "/usr/share/javascript/chart.js") {
+                chartJSDirectory: String? = "/usr/share/javascript/chart.js", cacheTTL: Duration = .seconds(1)) {
         self.token = token
         self.heartbeatTimeoutSeconds = heartbeatTimeoutSeconds
         self.userNameFormat = userNameFormat
         self.groupPrefix = groupPrefix
         self.dashboardDirectory = dashboardDirectory
         self.chartJSDirectory = chartJSDirectory
+        self.cacheTTL = cacheTTL
     }
 }
 
@@ -45,6 +48,8 @@ public final class APIServer: Sendable {
     let requests: Counter
     let failures: Counter
     let latency: Timer
+    let totals: ResultCache<Int64>
+    let statsCache: ResultCache<Stats>
 
     public init(settings: APISettings, database: PostgresExecutor, provisioning: RADIUSProvisioning?, coa: DynamicAuthorizationSender?,
                 feed: ChangeFeed, logger: Logger = Logger(label: "aether.api")) {
@@ -57,6 +62,8 @@ public final class APIServer: Sendable {
         requests = Counter(label: "aether_api_requests_total")
         failures = Counter(label: "aether_api_request_errors_total")
         latency = Timer(label: "aether_api_request_duration_seconds")
+        totals = ResultCache(ttl: settings.cacheTTL)
+        statsCache = ResultCache(ttl: settings.cacheTTL)
         attachFeed()
     }
 
@@ -146,26 +153,36 @@ public final class APIServer: Sendable {
         try await database.run(body)
     }
 
-    /// A page of rows: one count and one select with the same filter.
-    func page<T: Encodable & Sendable>(_ parameters: APIParameters, select columns: String, from: String, filter: SQLFilter,
-                                       orderBy: String, decode: @escaping @Sendable (PostgresRow) throws -> T) async throws -> APIPage<T> {
+    /// A page of rows: one count and one select with the same filter, both prepared statements.
+    /// With `joins`, `from` is one aliased table that the filter and order use alone: the page is
+    /// cut from it first and only its rows are joined.
+    func page<T: Encodable & Sendable>(_ parameters: APIParameters, select columns: String, from: String, joins: String? = nil,
+                                       filter: SQLFilter, orderBy: String,
+                                       decode: @escaping @Sendable (PostgresRow) throws -> T) async throws -> APIPage<T> {
         let (limit, offset) = parameters.page
-        return try await query { connection in
-            let total: Int64 = try connection.query("SELECT count(*) AS n FROM \(from)\(filter.sql)", bindings: filter.bindings).decode("n")
-            var rows: [T] = []
-            if total > offset {
-                let sql = "SELECT \(columns) FROM \(from)\(filter.sql) ORDER BY \(orderBy) LIMIT $\(filter.next) OFFSET $\(filter.next + 1)"
-                rows = try connection.query(sql, bindings: filter.bindings + [limit, offset]).typedRows.map(decode)
-            }
-            return APIPage(data: rows, total: total, limit: limit, offset: offset)
+        let window = "ORDER BY \(orderBy) LIMIT $\(filter.next) OFFSET $\(filter.next + 1)"
+        let sql: String
+        if let joins, let alias = from.split(separator: " ").last {
+            sql = "SELECT \(columns) FROM (SELECT \(alias).* FROM \(from)\(filter.sql) \(window)) \(alias) \(joins) ORDER BY \(orderBy)"
+        } else {
+            sql = "SELECT \(columns) FROM \(from)\(filter.sql) \(window)"
         }
+        let count = "SELECT count(*) AS n FROM \(from)\(filter.sql)"
+        let key = count + "\u{0}" + filter.bindings.map { $0?.postgresText ?? "\u{1}" }.joined(separator: "\u{0}")
+        let total = try await totals.value(for: key) { [database] in
+            try await database.run { try $0.preparedQuery(count, bindings: filter.bindings).decode("n") }
+        }
+        let rows = total > offset ? try await query { connection in
+            try connection.preparedQuery(sql, bindings: filter.bindings + [limit, offset]).typedRows.map(decode)
+        } : []
+        return APIPage(data: rows, total: total, limit: limit, offset: offset)
     }
 
     /// One row or 404.
     func one<T: Sendable>(_ what: String, select columns: String, from: String, filter: SQLFilter,
                           decode: @escaping @Sendable (PostgresRow) throws -> T) async throws -> T {
         let found = try await query { connection in
-            try connection.query("SELECT \(columns) FROM \(from)\(filter.sql) LIMIT 1", bindings: filter.bindings).typedRows.first.map(decode)
+            try connection.preparedQuery("SELECT \(columns) FROM \(from)\(filter.sql) LIMIT 1", bindings: filter.bindings).typedRows.first.map(decode)
         }
         guard let found else { throw APIError.notFound(what) }
         return found

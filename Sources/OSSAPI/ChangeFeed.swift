@@ -92,7 +92,7 @@ public final class ChangeFeed: Service, Sendable {
     public func run() async throws {
         let stop = StopFlag()
         let wakeup = try PollWakeup()
-        try await withThrowingTaskGroup(of: Void.self) { group in
+        await withThrowingTaskGroup(of: Void.self) { group in
             if let listen {
                 group.addTask { [channel, doorbell, logger] in
                     try await DedicatedThread.run(name: "feed-listen", onCancel: { stop.set(); wakeup.signal() }) {
@@ -102,7 +102,7 @@ public final class ChangeFeed: Service, Sendable {
             }
             group.addTask { [self] in
                 var heartbeat = ContinuousClock.now
-                while !Task.isCancelled {
+                while !Task.isCancelled && !stop.isSet {
                     let started = ContinuousClock.now
                     await tick()
                     if ContinuousClock.now - heartbeat >= .seconds(15) {
@@ -116,9 +116,10 @@ public final class ChangeFeed: Service, Sendable {
             }
             await withGracefulShutdownHandler {
                 try? await group.next()
-            } onGracefulShutdown: {
+            } onGracefulShutdown: { [doorbell] in
                 stop.set()
                 wakeup.signal()
+                doorbell.ring()
             }
             group.cancelAll()
             finishViewers()
@@ -233,7 +234,8 @@ public final class ChangeFeed: Service, Sendable {
                         headers: [.contentType: "text/event-stream", .cacheControl: "no-cache", HTTPField.Name("X-Accel-Buffering")!: "no"],
                         body: ResponseBody { writer in
                             try await writer.write(ByteBuffer(string: "retry: 3000\n\n"))
-                            for await message in stream {
+                            // The server shuts down before the feed does: end the stream with it.
+                            for await message in stream.cancelOnGracefulShutdown() {
                                 try await writer.write(ByteBuffer(string: Self.frame(message, feed: feed, watch: watch)))
                             }
                             try await writer.finish(nil)

@@ -12,12 +12,14 @@ struct SQLFilter: Sendable {
         clauses.append(clause.replacingOccurrences(of: "$?", with: "$\(bindings.count)"))
     }
 
-    /// Adds "any of `expressions` contains `text`" (case-insensitive), one parameter for all.
-    mutating func addSearch(_ expressions: [String], _ text: String?) {
+    /// Adds "any of `expressions` contains `text`" (case-insensitive), one parameter for all;
+    /// `alternatives` are further conditions in which `$?` stands for the same pattern.
+    mutating func addSearch(_ expressions: [String], _ text: String?, or alternatives: [String] = []) {
         guard let text else { return }
         bindings.append(likePattern(text))
         let number = bindings.count
-        clauses.append("(" + expressions.map { "\($0) ILIKE $\(number)" }.joined(separator: " OR ") + ")")
+        let conditions = expressions.map { "\($0) ILIKE $\(number)" } + alternatives.map { $0.replacingOccurrences(of: "$?", with: "$\(number)") }
+        clauses.append("(" + conditions.joined(separator: " OR ") + ")")
     }
 
     /// Adds a clause without a value.

@@ -32,11 +32,22 @@ public struct ActiveSession: Codable, Sendable, Hashable {
         host(s.ip_address) AS ip_address, s.username, s.auth_state, s.status, s.started_at, s.updated_at, s.bytes_up, s.bytes_down,
         s.packets_up, s.packets_down, s.download_kbps, s.upload_kbps, v.service_id, v.customer_id, c.name AS customer_name, s.last_seq
         """
-    /// `sessions_active s` with its line's live service and customer.
-    static let from = """
-        sessions_active s
+    /// The line's live service and its customer, joined to `s`.
+    static let joins = """
         LEFT JOIN services v ON v.bng_id = s.bng_id AND v.remote_id = s.remote_id AND v.circuit_id = s.circuit_id AND v.status <> 'TERMINATED'
         LEFT JOIN customers c ON c.customer_id = v.customer_id
+        """
+    /// `sessions_active s` with its line's live service and customer.
+    static let from = "sessions_active s\n" + joins
+    /// "`s` is on a live service of customer `$?`", without joining.
+    static let ofCustomer = """
+        EXISTS (SELECT 1 FROM services v WHERE v.customer_id = $? AND v.status <> 'TERMINATED'
+                AND (v.bng_id, v.remote_id, v.circuit_id) = (s.bng_id, s.remote_id, s.circuit_id))
+        """
+    /// "`s`'s customer's name contains `$?`", without joining.
+    static let customerNameContains = """
+        EXISTS (SELECT 1 FROM services v JOIN customers c USING (customer_id) WHERE v.status <> 'TERMINATED'
+                AND (v.bng_id, v.remote_id, v.circuit_id) = (s.bng_id, s.remote_id, s.circuit_id) AND c.name ILIKE $?)
         """
 
     init(row: PostgresRow) throws {

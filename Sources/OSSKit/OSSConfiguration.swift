@@ -103,10 +103,12 @@ public struct OSSConfiguration: Hashable, Sendable, Codable {
         public var databaseThreads: Int?
         /// Change feed: at most one tick per `stream_interval` (default 1s).
         public var streamInterval: OSSDuration?
+        /// List totals and `/api/stats` may be this old (default 1s): many viewers share one count.
+        public var cache: OSSDuration?
 
         enum CodingKeys: String, CodingKey {
             case listen, token, heartbeatTimeout = "heartbeat_timeout", chartjs, dashboard, databaseThreads = "database_threads"
-            case streamInterval = "stream_interval"
+            case streamInterval = "stream_interval", cache
         }
     }
 
@@ -246,7 +248,8 @@ extension OSSConfiguration {
         var options = OSSAPIOptions(oss: settings, host: String(listen[..<colon]), port: port, token: token,
                                     heartbeatTimeoutSeconds: Int((api.heartbeatTimeout?.duration ?? .seconds(30)).components.seconds),
                                     chartJSDirectory: api.chartjs ?? "/usr/share/javascript/chart.js", dashboardDirectory: api.dashboard,
-                                    databaseThreads: threads, streamInterval: api.streamInterval?.duration ?? .seconds(1))
+                                    databaseThreads: threads, streamInterval: api.streamInterval?.duration ?? .seconds(1),
+                                    cacheTTL: api.cache?.duration ?? .seconds(1))
         if let provisioning {
             let radius = try Self.connectionInfo(provisioning.radius, key: "provisioning.radius", source: source, readSecrets: readSecrets,
                                                  defaultDatabase: "radius")
@@ -293,6 +296,7 @@ public struct OSSAPIOptions: Sendable {
     public var dashboardDirectory: String?
     public var databaseThreads: Int
     public var streamInterval: Duration
+    public var cacheTTL: Duration
     public var provisioning: Provisioning?
     public var coa: CoA?
 }

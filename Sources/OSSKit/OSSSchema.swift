@@ -173,6 +173,14 @@ public enum OSSSchema {
             );
             INSERT INTO oss_retention (series) VALUES ('traffic_seconds'), ('traffic_minutes'), ('bng_health_events') ON CONFLICT DO NOTHING;
             """),
+        PostgresMigration(version: 3, name: "api_page_orders", sql: """
+            -- The API pages live sessions newest first with the id as tie-break in the same
+            -- direction: an index in exactly that order serves LIMIT/OFFSET without a sort.
+            DROP INDEX IF EXISTS sessions_active_started;
+            CREATE INDEX IF NOT EXISTS sessions_active_started_page ON sessions_active (started_at DESC, session_id DESC);
+            CREATE INDEX IF NOT EXISTS sessions_history_ended_page ON sessions_history (ended_at DESC, session_id DESC);
+            DROP INDEX IF EXISTS sessions_history_ended;
+            """),
     ]
 
     /// Applies what is missing of ``migrations``; safe to call from several processes at once.

@@ -54,7 +54,7 @@ struct APITestBed {
         let database = PostgresExecutor(info, threads: 3, name: "test-api-db")
         let feed = ChangeFeed(listen: info, interval: .milliseconds(100), refresh: .seconds(1))
         let provisioning = options.provisioning.map { RADIUSProvisioning($0(info)) }
-        let server = APIServer(settings: APISettings(token: token, groupPrefix: options.groupPrefix), database: database,
+        let server = APIServer(settings: APISettings(token: token, groupPrefix: options.groupPrefix, cacheTTL: .zero), database: database,
                                provisioning: provisioning, coa: options.coa, feed: feed)
         let router = server.router(metrics: { "aether_api_requests_total 1\n" })
         let services: [any Service] = [database, feed] + (provisioning.map { [$0] } ?? [])

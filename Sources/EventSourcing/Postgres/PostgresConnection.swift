@@ -13,6 +13,10 @@ public final class PostgresConnection {
     public let info: PostgresConnectionInfo
     /// Open `transaction` blocks (nesting uses savepoints).
     private var transactionDepth = 0
+    /// Server-side prepared statements of this connection, by SQL text.
+    private var prepared: [String: String] = [:]
+    /// Upper bound on ``prepared`` (the least useful are not tracked: the whole cache is dropped).
+    static let maximumPreparedStatements = 256
 
     /// Opens a connection; throws `postgresConnectionFailed` with libpq's reason.
     public init(_ info: PostgresConnectionInfo) throws {
@@ -56,6 +60,30 @@ public final class PostgresConnection {
     @discardableResult
     public func query(_ sql: String, bindings: [(any PostgresBindable)?]) throws -> PostgresResult {
         try query(sql, bindings.map { $0?.postgresText })
+    }
+
+    /// Runs one statement like ``query(_:bindings:)``, but prepared once per connection and SQL
+    /// text (`PQprepare`), so repeated statements skip parsing and planning: for a server's fixed
+    /// set of queries. Parameters stay separate from the SQL as always.
+    @discardableResult
+    public func preparedQuery(_ sql: String, bindings: [(any PostgresBindable)?]) throws -> PostgresResult {
+        let name: String
+        if let known = prepared[sql] {
+            name = known
+        } else {
+            if prepared.count >= Self.maximumPreparedStatements {
+                try execute(script: "DEALLOCATE ALL")
+                prepared.removeAll()
+            }
+            name = "aether_\(prepared.count + 1)"
+            _ = try PostgresResult.checked(PQprepare(handle, name, sql, Int32(bindings.count), nil), connection: handle, statement: sql)
+            prepared[sql] = name
+        }
+        let parameters = bindings.map { $0?.postgresText }
+        let result = withOptionalCStrings(parameters) { values in
+            PQexecPrepared(handle, name, Int32(parameters.count), values, nil, nil, 0)
+        }
+        return try PostgresResult.checked(result, connection: handle, statement: sql)
     }
 
     /// True while libpq considers the connection usable (`PQstatus` is `CONNECTION_OK`).

@@ -64,7 +64,8 @@ struct ConfigurationOption: ParsableArguments {
         services.append(feed)
         let server = APIServer(settings: APISettings(token: options.token, heartbeatTimeoutSeconds: options.heartbeatTimeoutSeconds,
                                                      userNameFormat: userNameFormat, groupPrefix: options.provisioning?.groupPrefix ?? "aether-plan-",
-                                                     dashboardDirectory: options.dashboardDirectory, chartJSDirectory: options.chartJSDirectory),
+                                                     dashboardDirectory: options.dashboardDirectory, chartJSDirectory: options.chartJSDirectory,
+                                                     cacheTTL: options.cacheTTL),
                                database: database, provisioning: provisioning, coa: coa, feed: feed, logger: logger)
         return (server, services)
     }
