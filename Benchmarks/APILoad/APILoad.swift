@@ -19,7 +19,7 @@ import Synchronization
 struct APILoad {
     static let sessionsPerBNG = 5_000
     static let bngs = ["bng-l1", "bng-l2"]
-    static let eventsPerSecond = 1_000
+    static let eventsPerSecond = Int(ProcessInfo.processInfo.environment["APILOAD_EVENTS"] ?? "") ?? 1_000
     static let requestRate = 200
     static let seconds = Int(ProcessInfo.processInfo.environment["APILOAD_SECONDS"] ?? "") ?? 30
 
@@ -119,7 +119,7 @@ struct APILoad {
                 var counters = [[UInt64]](repeating: [UInt64](repeating: 0, count: sessionsPerBNG), count: bngs.count)
                 var tick = 0
                 let start = Date()
-                while publishing.withLock({ $0 }) {
+                while eventsPerSecond > 0 && publishing.withLock({ $0 }) {
                     var commands: [[[UInt8]]] = []
                     for _ in 0..<(eventsPerSecond / 10) {
                         let b = tick % bngs.count, index = (tick / bngs.count) % sessionsPerBNG

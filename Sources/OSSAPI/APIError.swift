@@ -93,16 +93,16 @@ struct APIErrorMiddleware<Context: RequestContext>: RouterMiddleware {
 
 /// JSON encoding for every response: snake_case keys, numbers as numbers, times as ISO 8601.
 enum APIJSON {
-    static func encoder(snakeCase: Bool = true) -> JSONEncoder {
+    /// Keys come from each type's CodingKeys (snake_case), so no key strategy runs per key.
+    static func encoder() -> JSONEncoder {
         let encoder = JSONEncoder()
-        if snakeCase { encoder.keyEncodingStrategy = .convertToSnakeCase }
         encoder.outputFormatting = [.withoutEscapingSlashes]
         return encoder
     }
 
-    /// `value` as JSON; `snakeCase` false keeps keys as they are (documents with their own key style).
-    static func response(_ value: some Encodable, status: HTTPResponse.Status = .ok, snakeCase: Bool = true) -> Response {
-        let data = (try? encoder(snakeCase: snakeCase).encode(value)) ?? Data("{}".utf8)
+    /// `value` as JSON.
+    static func response(_ value: some Encodable, status: HTTPResponse.Status = .ok) -> Response {
+        let data = (try? encoder().encode(value)) ?? Data("{}".utf8)
         return Response(status: status, headers: [.contentType: "application/json; charset=utf-8"],
                         body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
     }

@@ -137,6 +137,10 @@ public struct Health: Codable, Sendable, Hashable {
         "radius_provisioning": .string(allowed: ["ok", "starting", "failing", "disabled"]),
         "stream_viewers": .integer("Open /api/stream connections.", minimum: 0),
     ])
+
+    enum CodingKeys: String, CodingKey {
+        case status, database, radiusProvisioning = "radius_provisioning", streamViewers = "stream_viewers"
+    }
 }
 
 extension EventTimestamp {

@@ -84,7 +84,7 @@ public final class APIServer: Sendable {
             }
         }
         router.get("/api/stream") { [feed] request, _ in feed.response(for: request) }
-        router.get("/api/openapi.json") { [self] _, _ in APIJSON.response(openAPIDocument, snakeCase: false) }
+        router.get("/api/openapi.json") { [self] _, _ in APIJSON.response(openAPIDocument) }
         if let metrics {
             router.get("/metrics") { _, _ in
                 Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],

@@ -266,5 +266,9 @@ public final class ChangeFeed: Service, Sendable {
         var stopped: [String]
         var updated: [ActiveSession]
         var updatedCount: Int64
+
+        enum CodingKeys: String, CodingKey {
+            case started, stopped, updated, updatedCount = "updated_count"
+        }
     }
 }

@@ -44,6 +44,12 @@ public struct AccessRouter: Codable, Sendable, Hashable {
         "last_seen": JSONSchema.timestamp().orNull, "active_subscribers": .integer(minimum: 0),
         "created_at": .timestamp(), "updated_at": .timestamp(),
     ])
+
+    enum CodingKeys: String, CodingKey {
+        case routerName = "router_name", giaddr, bngID = "bng_id", totalInterfaces = "total_interfaces", isAlive = "is_alive"
+        case lastSeen = "last_seen", activeSubscribers = "active_subscribers", createdAt = "created_at"
+        case updatedAt = "updated_at"
+    }
 }
 
 /// The body of an access node create or update.
@@ -69,6 +75,10 @@ public struct RouterPorts: Codable, Sendable, Hashable {
         public var circuitID: String
         public var serviceID: Int64?
         public var available: Bool
+
+        enum CodingKeys: String, CodingKey {
+            case port, circuitID = "circuit_id", serviceID = "service_id", available
+        }
     }
     public var routerName: String
     public var bngID: String?
@@ -84,6 +94,11 @@ public struct RouterPorts: Codable, Sendable, Hashable {
         ])),
         "available_count": .integer(minimum: 0),
     ])
+
+    enum CodingKeys: String, CodingKey {
+        case routerName = "router_name", bngID = "bng_id", totalInterfaces = "total_interfaces", ports
+        case availableCount = "available_count"
+    }
 }
 
 /// A BNG (`bng_registry`) with what it serves.
@@ -129,6 +144,12 @@ public struct BNGRecord: Codable, Sendable, Hashable {
         "memory_used_bytes": JSONSchema.integer().orNull, "memory_limit_bytes": JSONSchema.integer().orNull,
         "active_sessions": .integer(minimum: 0), "access_routers": .integer(minimum: 0),
     ])
+
+    enum CodingKeys: String, CodingKey {
+        case bngID = "bng_id", bngInstanceID = "bng_instance_id", firstSeen = "first_seen", lastSeen = "last_seen"
+        case isAlive = "is_alive", cpuPercent = "cpu_percent", memoryUsedBytes = "memory_used_bytes"
+        case memoryLimitBytes = "memory_limit_bytes", activeSessions = "active_sessions", accessRouters = "access_routers"
+    }
 }
 
 /// One BNG_HEALTH_UPDATE.
@@ -157,6 +178,11 @@ public struct HealthSample: Codable, Sendable, Hashable {
         "bng_id": .string(), "bng_instance_id": .uuid(), "seq": .integer(minimum: 1), "ts": .timestamp(),
         "cpu_percent": .number(), "memory_used_bytes": .integer(minimum: 0), "memory_limit_bytes": JSONSchema.integer().orNull,
     ])
+
+    enum CodingKeys: String, CodingKey {
+        case bngID = "bng_id", bngInstanceID = "bng_instance_id", seq, ts, cpuPercent = "cpu_percent"
+        case memoryUsedBytes = "memory_used_bytes", memoryLimitBytes = "memory_limit_bytes"
+    }
 }
 
 /// A true rolling average: Σ byte deltas in (now − window, now] × 8 / window.
@@ -183,6 +209,11 @@ public struct RollingAverage: Codable, Sendable, Hashable {
         "window_seconds": .integer(minimum: 1), "bytes_up": .integer(minimum: 0), "bytes_down": .integer(minimum: 0),
         "up_bps": .number("bytes_up × 8 / window_seconds."), "down_bps": .number(), "total_bps": .number(), "as_of": .timestamp(),
     ])
+
+    enum CodingKeys: String, CodingKey {
+        case windowSeconds = "window_seconds", bytesUp = "bytes_up", bytesDown = "bytes_down", upBps = "up_bps"
+        case downBps = "down_bps", totalBps = "total_bps", asOf = "as_of"
+    }
 }
 
 /// The numbers of the dashboard's cards.
@@ -192,6 +223,10 @@ public struct Stats: Codable, Sendable, Hashable {
         public var bytesDown: Int64
         public var packetsUp: Int64
         public var packetsDown: Int64
+
+        enum CodingKeys: String, CodingKey {
+            case bytesUp = "bytes_up", bytesDown = "bytes_down", packetsUp = "packets_up", packetsDown = "packets_down"
+        }
     }
     public var activeSessions: Int64
     public var historySessions: Int64
@@ -214,6 +249,12 @@ public struct Stats: Codable, Sendable, Hashable {
         ]),
         "rolling_average": .ref("RollingAverage"),
     ])
+
+    enum CodingKeys: String, CodingKey {
+        case activeSessions = "active_sessions", historySessions = "history_sessions", eventsIngested = "events_ingested"
+        case accessNodesOnline = "access_nodes_online", accessNodesTotal = "access_nodes_total", bngsOnline = "bngs_online"
+        case bngsTotal = "bngs_total", activeTraffic = "active_traffic", rollingAverage = "rolling_average"
+    }
 }
 
 /// Aggregate traffic in buckets.
@@ -225,6 +266,11 @@ public struct TrafficSeries: Codable, Sendable, Hashable {
         public var upBps: Double
         public var downBps: Double
         public var totalBps: Double
+
+        enum CodingKeys: String, CodingKey {
+            case ts, bytesUp = "bytes_up", bytesDown = "bytes_down", upBps = "up_bps", downBps = "down_bps"
+            case totalBps = "total_bps"
+        }
     }
     public var range: String
     public var bucketSeconds: Int64
@@ -242,6 +288,10 @@ public struct TrafficSeries: Codable, Sendable, Hashable {
             "up_bps": .number(), "down_bps": .number(), "total_bps": .number(),
         ])),
     ])
+
+    enum CodingKeys: String, CodingKey {
+        case range, bucketSeconds = "bucket_seconds", bngID = "bng_id", points
+    }
 }
 
 /// What a Disconnect-Request or CoA-Request to a BNG got back.
@@ -266,4 +316,8 @@ public struct DynamicAuthorizationResult: Codable, Sendable, Hashable {
         "reply": JSONSchema.string().orNull, "error_cause": JSONSchema.integer("RFC 5176 Error-Cause.").orNull,
         "detail": JSONSchema.string(maxLength: nil).orNull,
     ])
+
+    enum CodingKeys: String, CodingKey {
+        case sessionID = "session_id", bngID = "bng_id", target, request, outcome, reply, errorCause = "error_cause", detail
+    }
 }

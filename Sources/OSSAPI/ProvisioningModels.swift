@@ -47,6 +47,12 @@ public struct Plan: Codable, Sendable, Hashable {
         "services": .integer("Services on this plan that are not terminated.", minimum: 0),
         "created_at": .timestamp(), "updated_at": .timestamp(),
     ])
+
+    enum CodingKeys: String, CodingKey {
+        case planID = "plan_id", name, downloadKbps = "download_kbps", uploadKbps = "upload_kbps"
+        case downloadBurstKbit = "download_burst_kbit", uploadBurstKbit = "upload_burst_kbit", priceCents = "price_cents"
+        case active, radiusGroup = "radius_group", services, createdAt = "created_at", updatedAt = "updated_at"
+    }
 }
 
 /// The body of a plan create (all fields) or update (any of them).
@@ -109,6 +115,11 @@ public struct Customer: Codable, Sendable, Hashable {
         "created_at": .timestamp(), "updated_at": .timestamp(),
     ]
     static let schema = JSONSchema.object("A customer.", fields)
+
+    enum CodingKeys: String, CodingKey {
+        case customerID = "customer_id", name, email, phone, street, city, zipCode = "zip_code", state
+        case createdAt = "created_at", updatedAt = "updated_at"
+    }
 }
 
 /// The body of a customer create or update.
@@ -153,6 +164,11 @@ public struct CustomerListing: Codable, Sendable, Hashable {
         "recent_sessions": .integer("Sessions that ended in the last 24 h.", minimum: 0),
         "ip_addresses": .array(.string(format: "ipv4")),
     ])
+
+    enum CodingKeys: String, CodingKey {
+        case customerID = "customer_id", name, email, city, status, serviceCount = "service_count"
+        case activeSessions = "active_sessions", recentSessions = "recent_sessions", ipAddresses = "ip_addresses"
+    }
 }
 
 /// A service: a customer on a plan on one line (BNG, access node, port).
@@ -206,6 +222,12 @@ public struct ServiceRecord: Codable, Sendable, Hashable {
         "username": .string("RADIUS User-Name of the line.", maxLength: nil),
         "active_sessions": .integer(minimum: 0), "created_at": .timestamp(), "updated_at": .timestamp(),
     ])
+
+    enum CodingKeys: String, CodingKey {
+        case serviceID = "service_id", customerID = "customer_id", customerName = "customer_name", planID = "plan_id"
+        case planName = "plan_name", bngID = "bng_id", remoteID = "remote_id", circuitID = "circuit_id", status, username
+        case activeSessions = "active_sessions", createdAt = "created_at", updatedAt = "updated_at"
+    }
 }
 
 /// The body of a service create or update.

@@ -101,6 +101,15 @@ public struct ActiveSession: Codable, Sendable, Hashable {
         "customer_name": JSONSchema.string().orNull,
         "last_seq": .integer("Sequence number of the last event applied."),
     ])
+
+    enum CodingKeys: String, CodingKey {
+        case sessionID = "session_id", bngID = "bng_id", bngInstanceID = "bng_instance_id", nasIP = "nas_ip"
+        case remoteID = "remote_id", circuitID = "circuit_id", macAddress = "mac_address", ipAddress = "ip_address", username
+        case authState = "auth_state", status, startedAt = "started_at", updatedAt = "updated_at", bytesUp = "bytes_up"
+        case bytesDown = "bytes_down", packetsUp = "packets_up", packetsDown = "packets_down", downloadKbps = "download_kbps"
+        case uploadKbps = "upload_kbps", serviceID = "service_id", customerID = "customer_id", customerName = "customer_name"
+        case lastSeq = "last_seq"
+    }
 }
 
 /// A finished session (`sessions_history`).
@@ -166,6 +175,14 @@ public struct HistorySession: Codable, Sendable, Hashable {
         "packets_up": .integer(minimum: 0), "packets_down": .integer(minimum: 0),
         "download_kbps": JSONSchema.integer().orNull, "upload_kbps": JSONSchema.integer().orNull,
     ])
+
+    enum CodingKeys: String, CodingKey {
+        case sessionID = "session_id", bngID = "bng_id", bngInstanceID = "bng_instance_id", nasIP = "nas_ip"
+        case remoteID = "remote_id", circuitID = "circuit_id", macAddress = "mac_address", ipAddress = "ip_address", username
+        case authState = "auth_state", startedAt = "started_at", endedAt = "ended_at", durationSeconds = "duration_seconds"
+        case terminateCause = "terminate_cause", bytesUp = "bytes_up", bytesDown = "bytes_down", packetsUp = "packets_up"
+        case packetsDown = "packets_down", downloadKbps = "download_kbps", uploadKbps = "upload_kbps"
+    }
 }
 
 /// One event of the log (`session_events`).
@@ -199,4 +216,9 @@ public struct SessionEventRecord: Codable, Sendable, Hashable {
         "session_id": JSONSchema.uuid().orNull, "ingested_at": .timestamp("When the OSS stored it."),
         "payload": JSONSchema(description: "The event's payload as the BNG sent it."),
     ])
+
+    enum CodingKeys: String, CodingKey {
+        case bngID = "bng_id", bngInstanceID = "bng_instance_id", seq, eventType = "event_type", ts, sessionID = "session_id"
+        case ingestedAt = "ingested_at", payload
+    }
 }
