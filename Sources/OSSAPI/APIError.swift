@@ -102,8 +102,8 @@ enum APIJSON {
 
     /// `value` as JSON.
     static func response(_ value: some Encodable, status: HTTPResponse.Status = .ok) -> Response {
-        let data = (try? encoder().encode(value)) ?? Data("{}".utf8)
+        let bytes = (try? JSONStreamEncoder().encode(value)) ?? (try? Array(encoder().encode(value))) ?? Array("{}".utf8)
         return Response(status: status, headers: [.contentType: "application/json; charset=utf-8"],
-                        body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+                        body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 }
