@@ -21,6 +21,8 @@ struct APILoad {
     static let bngs = ["bng-l1", "bng-l2"]
     static let eventsPerSecond = Int(ProcessInfo.processInfo.environment["APILOAD_EVENTS"] ?? "") ?? 1_000
     static let requestRate = 200
+    /// Dashboards watching the change feed while the requests run (each watching a page of 50).
+    static let viewers = Int(ProcessInfo.processInfo.environment["APILOAD_VIEWERS"] ?? "") ?? 20
     static let seconds = Int(ProcessInfo.processInfo.environment["APILOAD_SECONDS"] ?? "") ?? 30
 
     static func main() async throws {
@@ -143,6 +145,17 @@ struct APILoad {
         }
         publisher.start()
         defer { publishing.withLock { $0 = false } }
+
+        // Dashboards on the feed: each reads and discards its Server-Sent Events.
+        let ids = lines.flatMap { $0 }.map { $0.sessionID.lowercasedText }
+        for viewer in 0..<viewers {
+            let watch = ids[(viewer * 50) % ids.count..<min((viewer * 50) % ids.count + 50, ids.count)].joined(separator: ",")
+            let reader = Thread {
+                guard let connection = try? HTTPLoad.Connection(port: port) else { return }
+                connection.stream("/api/stream?watch=\(watch)") { publishing.withLock { $0 } }
+            }
+            reader.start()
+        }
         try await Task.sleep(for: .seconds(5))
 
         var report: [String] = ["| request | sent/s | p50 ms | p90 ms | p99 ms | max ms | errors |", "|---|---|---|---|---|---|---|"]
@@ -158,7 +171,7 @@ struct APILoad {
         try await Task.sleep(for: .seconds(3))
         let applied: Int64 = try connection.query("SELECT coalesce(sum(applied_through), 0) - \(sessionsPerBNG * 2 * bngs.count) AS n FROM event_sources").decode("n")
         let sessions: Int64 = try connection.query("SELECT count(*) AS n FROM sessions_active").decode("n")
-        print("\nover \(sessions) live sessions; \(sent) SESSION_UPDATEs published at \(eventsPerSecond)/s, \(applied) applied by the end")
+        print("\nover \(sessions) live sessions with \(viewers) dashboards on /api/stream; \(sent) SESSION_UPDATEs published at \(eventsPerSecond)/s, \(applied) applied by the end")
         print(report.joined(separator: "\n"))
     }
 }
@@ -220,6 +233,18 @@ enum HTTPLoad {
                     }
                 }
                 if headerEnd >= 0 && received >= headerEnd + length { return status }
+            }
+        }
+
+        /// Sends one GET and reads until `keepGoing` says stop (a stream).
+        func stream(_ path: String, while keepGoing: () -> Bool) {
+            let request = Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n".utf8)
+            guard request.withUnsafeBytes({ send(fd, $0.baseAddress, $0.count, 0) }) == request.count else { return }
+            var timeout = timeval(tv_sec: 1, tv_usec: 0)
+            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+            while keepGoing() {
+                let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+                if count == 0 { return }
             }
         }
 

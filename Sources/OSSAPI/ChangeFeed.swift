@@ -12,7 +12,7 @@ import Synchronization
 /// Events.
 ///
 /// One connection `LISTEN`s on `oss_changes` (the ingestor notifies once per committed batch);
-/// a notification, or `refresh` without one, makes the feed build one tick — the stats, the BNGs,
+/// while anyone watches, a notification, or `refresh` without one, makes the feed build one tick — the stats, the BNGs,
 /// the access nodes and which sessions started, stopped or changed — with one set of queries,
 /// at most once per `interval`, whatever the number of viewers. Each message has an id
 /// (`<feed>-<n>`); the last `replayLimit` are kept, so a viewer that reconnects with
@@ -150,10 +150,11 @@ public final class ChangeFeed: Service, Sendable {
     }
 
     private func tick() async {
-        let (producer, watched) = state.withLock { state in
-            (state.producer, state.viewers.values.reduce(into: Set<String>()) { $0.formUnion($1.watch) })
+        let (producer, watched, viewers) = state.withLock { state in
+            (state.producer, state.viewers.values.reduce(into: Set<String>()) { $0.formUnion($1.watch) }, state.viewers.count)
         }
-        guard let producer else { return }
+        // Nobody watching: nothing to build (a new viewer rings for a tick at once).
+        guard let producer, viewers > 0 else { return }
         do {
             for message in try await producer(watched) {
                 broadcast(event: message.event, data: message.data, sessions: message.sessions, keep: true)
@@ -210,6 +211,7 @@ public final class ChangeFeed: Service, Sendable {
             state.viewers[state.nextViewer] = Viewer(continuation: continuation, watch: watch)
             return state.nextViewer
         }
+        doorbell.ring()
         continuation.onTermination = { [weak self] _ in
             _ = self?.state.withLock { $0.viewers.removeValue(forKey: id) }
         }
