@@ -9,7 +9,7 @@ extension APIServer {
     func attachFeed() {
         let previous = Mutex<[String: Int64]?>(nil)
         let lastJSON = Mutex<[String: String]>([:])
-        feed.setProducer { [weak self] watched in
+        feed.setProducer { [weak self] watched, membership in
             guard let self else { return [] }
             var messages: [(event: String, data: String?, sessions: ChangeFeed.SessionsChange?)] = []
             func changed(_ event: String, _ value: some Encodable) {
@@ -29,9 +29,17 @@ extension APIServer {
                                            decode: BNGRecord.init(row:)))
             changed("routers", try await page(everything, select: AccessRouter.columns(timeout: settings.heartbeatTimeoutSeconds),
                                               from: "access_routers r", filter: SQLFilter(), orderBy: "r.router_name", decode: AccessRouter.init(row:)))
-            let sequences = try await query { connection in
-                var sequences: [String: Int64] = [:]
-                for row in try connection.query("SELECT session_id, last_seq FROM sessions_active").rows {
+            // Sessions came or went: read every sequence number. Only counters moved: read the
+            // watched sessions' alone (the rest of the map stays as it was).
+            let known = previous.withLock { $0 }
+            let watchedIDs = Array(watched)
+            let sequences: [String: Int64] = try await query { connection in
+                var sequences: [String: Int64] = membership || known == nil ? [:] : known ?? [:]
+                let rows = membership || known == nil
+                    ? try connection.preparedQuery("SELECT session_id, last_seq FROM sessions_active", bindings: []).rows
+                    : watchedIDs.isEmpty ? [] : try connection.preparedQuery("SELECT session_id, last_seq FROM sessions_active WHERE session_id = ANY($1::uuid[])",
+                                                                               bindings: [PostgresArray(texts: watchedIDs)]).rows
+                for row in rows {
                     if let id = row[0], let seq = row[1].flatMap(Int64.init) { sequences[id] = seq }
                 }
                 return sequences

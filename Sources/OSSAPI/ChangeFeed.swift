@@ -38,7 +38,8 @@ public final class ChangeFeed: Service, Sendable {
     }
 
     /// What the producer returns for a tick: the messages, and the watch set to use next time.
-    typealias Producer = @Sendable (_ watched: Set<String>) async throws -> [(event: String, data: String?, sessions: SessionsChange?)]
+    /// `membership`: sessions may have started or stopped since the last tick (else only counters moved).
+    typealias Producer = @Sendable (_ watched: Set<String>, _ membership: Bool) async throws -> [(event: String, data: String?, sessions: SessionsChange?)]
 
     public let identifier: String
     let listen: PostgresConnectionInfo?
@@ -59,6 +60,8 @@ public final class ChangeFeed: Service, Sendable {
 
     private struct State {
         var producer: Producer?
+        /// A notification said sessions came or went (or the feed cannot know: it starts, reconnects, refreshes).
+        var membership = true
         var sequence: UInt64 = 0
         var recent: [Message] = []
         /// The last message of each kind, for a new viewer's first screen.
@@ -94,9 +97,9 @@ public final class ChangeFeed: Service, Sendable {
         let wakeup = try PollWakeup()
         await withThrowingTaskGroup(of: Void.self) { group in
             if let listen {
-                group.addTask { [channel, doorbell, logger] in
+                group.addTask { [self] in
                     try await DedicatedThread.run(name: "feed-listen", onCancel: { stop.set(); wakeup.signal() }) {
-                        Self.listenLoop(listen, channel: channel, stop: stop, wakeup: wakeup, doorbell: doorbell, logger: logger)
+                        self.listenLoop(listen, stop: stop, wakeup: wakeup)
                     }
                 }
             }
@@ -112,6 +115,7 @@ public final class ChangeFeed: Service, Sendable {
                     let rest = interval - (ContinuousClock.now - started)
                     if rest > .zero { try? await Task.sleep(for: rest) }
                     await doorbell.wait(atMost: refresh)
+                    if !Task.isCancelled, ContinuousClock.now - started >= refresh { state.withLock { $0.membership = true } }
                 }
             }
             await withGracefulShutdownHandler {
@@ -126,8 +130,7 @@ public final class ChangeFeed: Service, Sendable {
         }
     }
 
-    private static func listenLoop(_ info: PostgresConnectionInfo, channel: String, stop: StopFlag, wakeup: PollWakeup,
-                                   doorbell: Doorbell, logger: Logger) {
+    private func listenLoop(_ info: PostgresConnectionInfo, stop: StopFlag, wakeup: PollWakeup) {
         var connection: PostgresConnection?
         while !stop.isSet {
             do {
@@ -135,10 +138,15 @@ public final class ChangeFeed: Service, Sendable {
                     let opened = try PostgresConnection(info)
                     try opened.listen(channel)
                     connection = opened
+                    state.withLock { $0.membership = true }
                     doorbell.ring()
                 }
-                if let connection, !(try connection.waitForNotifications(timeoutMilliseconds: 1000, wakeup: wakeup)).isEmpty {
-                    doorbell.ring()
+                if let connection {
+                    let notes = try connection.waitForNotifications(timeoutMilliseconds: 1000, wakeup: wakeup)
+                    if !notes.isEmpty {
+                        if notes.contains(where: { $0.payload != "counters" }) { state.withLock { $0.membership = true } }
+                        doorbell.ring()
+                    }
                 }
             } catch {
                 logger.debug("change feed listener lost its connection; reconnecting", metadata: ["error": "\(error)"])
@@ -150,13 +158,15 @@ public final class ChangeFeed: Service, Sendable {
     }
 
     private func tick() async {
-        let (producer, watched, viewers) = state.withLock { state in
-            (state.producer, state.viewers.values.reduce(into: Set<String>()) { $0.formUnion($1.watch) }, state.viewers.count)
+        let (producer, watched, viewers, membership) = state.withLock { state in
+            defer { if !state.viewers.isEmpty { state.membership = false } }
+            return (state.producer, state.viewers.values.reduce(into: Set<String>()) { $0.formUnion($1.watch) }, state.viewers.count,
+                    state.membership)
         }
         // Nobody watching: nothing to build (a new viewer rings for a tick at once).
         guard let producer, viewers > 0 else { return }
         do {
-            for message in try await producer(watched) {
+            for message in try await producer(watched, membership) {
                 broadcast(event: message.event, data: message.data, sessions: message.sessions, keep: true)
             }
             ticks.increment()

@@ -49,12 +49,18 @@ public struct OSSProjection: EventProjection {
         try fold.load(sessions: Set(events.compactMap(\.payload.sessionID)), connection)
         for event in events { fold.apply(event) }
         try fold.write(connection)
-        // Delivered at commit, once per transaction: every API process's change feed wakes.
-        try connection.query("SELECT pg_notify($1, '')", [Self.changeChannel])
+        // Delivered at commit, once per transaction: every API process's change feed wakes, and
+        // knows whether sessions came or went ("sessions") or only counters moved ("counters").
+        let membership = events.contains { $0.payload.eventType == .sessionStart || $0.payload.eventType == .sessionStop }
+        try connection.query("SELECT pg_notify($1, $2)", [Self.changeChannel, membership ? Self.membershipChanged : Self.countersChanged])
     }
 
     /// The `NOTIFY` channel each committed batch signals.
     public static let changeChannel = "oss_changes"
+    /// The payload of a batch in which sessions started or stopped.
+    public static let membershipChanged = "sessions"
+    /// The payload of a batch that only moved counters, health and access nodes.
+    public static let countersChanged = "counters"
 }
 
 /// The columns of a `sessions_active` row that events change, while a batch is folded.
