@@ -9,6 +9,7 @@ import NetworkTypes
 import OSSKit
 import RadiusKit
 import ServiceLifecycle
+import Synchronization
 import Testing
 
 /// An aether-api over a fresh schema of the harness's `oss` database, with its change feed,
@@ -25,12 +26,10 @@ struct APITestBed {
     let coverage: Coverage
 
     /// Which operations a test reached (for the every-route test).
-    final class Coverage: @unchecked Sendable {
-        // @unchecked Sendable: `seen` is only touched under `lock`.
-        private let lock = NSLock()
-        private var seen: Set<String> = []
-        func add(_ id: String) { lock.lock(); seen.insert(id); lock.unlock() }
-        var operations: Set<String> { lock.lock(); defer { lock.unlock() }; return seen }
+    final class Coverage: Sendable {
+        private let seen = Mutex<Set<String>>([])
+        func add(_ id: String) { seen.withLock { _ = $0.insert(id) } }
+        var operations: Set<String> { seen.withLock { $0 } }
     }
 
     struct Options {

@@ -17,11 +17,12 @@ struct DashboardBrowserTests {
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
 
     /// A BNG's events for the browser test: its own sequence, sessions on `an-b1`.
-    final class StandInBNG: @unchecked Sendable {
-        // @unchecked Sendable: `seq` and `lines` are only touched under `lock`.
-        private let lock = NSLock()
-        private var seq: UInt64 = 0
-        private var lines: [String: SessionLine] = [:]
+    final class StandInBNG: Sendable {
+        private struct State {
+            var seq: UInt64 = 0
+            var lines: [String: SessionLine] = [:]
+        }
+        private let state = Mutex(State())
         let source = EventSource(bngID: "bng-b1", instanceID: UUID())
 
         func line(_ index: Int) -> SessionLine {
@@ -31,13 +32,13 @@ struct DashboardBrowserTests {
         }
 
         func events(_ payloads: [EventPayload]) -> [EventEnvelope] {
-            lock.lock()
-            defer { lock.unlock() }
-            return payloads.map { payload in
-                seq += 1
-                if case .sessionStart(let start) = payload { lines[start.line.sessionID.lowercasedText] = start.line }
-                return EventEnvelope(source: source, seq: seq, timestamp: EventTimestamp(rawValue: Int64(Date().timeIntervalSince1970 * 1_000_000)),
-                                     payload: payload)
+            state.withLock { state in
+                payloads.map { payload in
+                    state.seq += 1
+                    if case .sessionStart(let start) = payload { state.lines[start.line.sessionID.lowercasedText] = start.line }
+                    return EventEnvelope(source: source, seq: state.seq, timestamp: EventTimestamp(rawValue: Int64(Date().timeIntervalSince1970 * 1_000_000)),
+                                         payload: payload)
+                }
             }
         }
 
@@ -48,10 +49,7 @@ struct DashboardBrowserTests {
         }
 
         func stop(_ sessionID: String) -> [EventEnvelope] {
-            lock.lock()
-            let line = lines[sessionID]
-            lock.unlock()
-            guard let line else { return [] }
+            guard let line = state.withLock({ $0.lines[sessionID] }) else { return [] }
             return events([.sessionStop(SessionStopPayload(line: line, counters: SessionCounters(bytesUp: 1, bytesDown: 1), terminateCause: "Admin-Reset",
                                                            endedAt: EventTimestamp(rawValue: Int64(Date().timeIntervalSince1970 * 1_000_000))))])
         }
