@@ -92,7 +92,7 @@ struct APILoad {
             postgres: {host: \(info.host), port: \(info.port), database: \(info.database), user: \(info.user), password: {file: \(directory)/postgres.password}, schema: \(schema)}
             redis: {socket: \(socket), password: {file: \(directory)/redis.password}, stream: \(stream)}
             ingestor: {group: oss, name: load, batch_size: 500, metrics: ""}
-            api: {listen: "127.0.0.1:\(port)", token: {file: \(directory)/api.token}}
+            api: {listen: "127.0.0.1:\(port)", token: {file: \(directory)/api.token}\(environment["APILOAD_DB_THREADS"].map { ", database_threads: \($0)" } ?? "")}
             """.write(toFile: config, atomically: true, encoding: .utf8)
         let ingestor = try BackgroundProcess([binaries + "/aether-ingestor", "run", "--config", config], logPath: directory + "/ingestor.log")
         let api = try BackgroundProcess([binaries + "/aether-api", "run", "--config", config], logPath: directory + "/api.log")

@@ -99,7 +99,7 @@ public struct OSSConfiguration: Hashable, Sendable, Codable {
         public var chartjs: String?
         /// Folder of the dashboard's files (default: the copy built into aether-api).
         public var dashboard: String?
-        /// Database threads (default 4).
+        /// Database threads (default: the processor count, 2 to 8; more only queue inside PostgreSQL).
         public var databaseThreads: Int?
         /// Change feed: at most one tick per `stream_interval` (default 1s).
         public var streamInterval: OSSDuration?
@@ -243,7 +243,7 @@ extension OSSConfiguration {
         guard let tokenSecret = api.token else { throw fail("api.token", "is required: mutations need a bearer token") }
         let token = readSecrets ? try tokenSecret.resolve(key: "api.token", file: source) : "unread"
         guard !readSecrets || token.utf8.count >= 16 else { throw fail("api.token", "is shorter than 16 characters") }
-        let threads = api.databaseThreads ?? 4
+        let threads = api.databaseThreads ?? max(2, min(8, ProcessInfo.processInfo.activeProcessorCount))
         guard (1...64).contains(threads) else { throw fail("api.database_threads", "\(threads) is not in 1…64") }
         var options = OSSAPIOptions(oss: settings, host: String(listen[..<colon]), port: port, token: token,
                                     heartbeatTimeoutSeconds: Int((api.heartbeatTimeout?.duration ?? .seconds(30)).components.seconds),
