@@ -16,7 +16,7 @@ PACKAGES=(
   # real DHCP peers
   isc-dhcp-client isc-dhcp-relay udhcpc
   # traffic, inspection and test peers
-  iperf3 curl dnsutils tshark socat netcat-openbsd
+  iperf3 curl jq dnsutils tshark socat netcat-openbsd
   # dashboard: headless browser for tests, Chart.js served from its Debian location
   chromium chromium-driver libjs-chart.js python3-selenium
   # a virtual environment for the PyPI tools below
