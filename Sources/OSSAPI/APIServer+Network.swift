@@ -7,18 +7,22 @@ extension APIServer {
     func eventRoutes() -> [APIRoute] {
         [
             APIRoute(.get, "/api/events", "listEvents", "Events of the log, newest first.", tag: "Events",
-                     parameters: [.limit, .offset,
-                                  .query("session_id", .uuid(), "Only this session's."),
-                                  .query("event_type", .string(allowed: EventType.known.map(\.rawValue)), "Only this type."),
-                                  .query("bng_id", .string(), "Only this BNG's."),
-                                  .query("customer_id", .integer(minimum: 1), "Only events of sessions on this customer's lines."),
-                                  .query("since", .timestamp(), "At or after (ISO 8601)."),
-                                  .query("until", .timestamp(), "Before (ISO 8601).")],
-                     response: APIPage<SessionEventRecord>.schema(of: "SessionEvent")) { [self] call in
+                     parameters: Self.eventParameters, response: APIPage<SessionEventRecord>.schema(of: "SessionEvent")) { [self] call in
                 .page(try await events(call.parameters))
             },
         ]
     }
+
+    /// The filters of the event list (also the customer's events, which fix `customer_id`).
+    static let eventParameters: [APIParameter] = [
+        .limit, .offset,
+        .query("session_id", .uuid(), "Only this session's."),
+        .query("event_type", .string(allowed: EventType.known.map(\.rawValue)), "Only this type."),
+        .query("bng_id", .string(), "Only this BNG's."),
+        .query("customer_id", .integer(minimum: 1), "Only events of sessions on this customer's lines."),
+        .query("since", .timestamp(), "At or after (ISO 8601)."),
+        .query("until", .timestamp(), "Before (ISO 8601)."),
+    ]
 
     func events(_ p: APIParameters) async throws -> APIPage<SessionEventRecord> {
         var filter = SQLFilter()

@@ -188,8 +188,7 @@ extension APIServer {
                 let (limit, offset) = call.parameters.page
                 var query: [(String, String)] = [("customer_id", "\(id)"), ("limit", "\(limit)"), ("offset", "\(offset)")]
                 if let type = call.parameters.string("event_type") { query.append(("event_type", type)) }
-                let declared = eventRoutes()[0].parameters
-                return .page(try await events(try APIParameters(query: query, path: [:], declared: declared)))
+                return .page(try await events(try APIParameters(query: query, path: [:], declared: Self.eventParameters)))
             },
         ]
     }

@@ -78,13 +78,16 @@ public final class APIServer: Sendable {
         let router = Router(context: BasicRequestContext.self)
         router.middlewares.add(APIErrorMiddleware(logger: logger))
         router.middlewares.add(APIMetricsMiddleware(requests: requests, failures: failures, latency: latency))
-        for route in routes {
+        // The table and its document are built once per router, not per request.
+        let table = routes
+        for route in table {
             router.on(RouterPath(route.routerPath), method: route.method) { [self] request, context in
                 try await serve(route, request: request, context: context)
             }
         }
         router.get("/api/stream") { [feed] request, _ in feed.response(for: request) }
-        router.get("/api/openapi.json") { [self] _, _ in APIJSON.response(openAPIDocument) }
+        let document = Self.openAPIDocument(for: table)
+        router.get("/api/openapi.json") { _, _ in APIJSON.response(document) }
         if let metrics {
             router.get("/metrics") { _, _ in
                 Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],

@@ -12,7 +12,9 @@ extension APIServer {
     ]
 
     /// The OpenAPI 3.1 document, built from ``routes`` and ``components``.
-    public var openAPIDocument: JSONValue {
+    public var openAPIDocument: JSONValue { Self.openAPIDocument(for: routes) }
+
+    static func openAPIDocument(for routes: [APIRoute]) -> JSONValue {
         var paths: [String: [String: JSONValue]] = [:]
         for route in routes {
             var operation: [String: JSONValue] = [

@@ -39,29 +39,24 @@ struct APITestBed {
     }
 
     static func run<T: Sendable>(_ options: Options = Options(), _ body: @Sendable (APITestBed) async throws -> T) async throws -> T {
-        let endpoints = try await TestServices.endpoints()
-        let schema = "api_test_\(UInt32.random(in: 0...UInt32.max))"
-        let admin = try PostgresConnection(endpoints.postgres.oss)
-        try admin.execute(script: "CREATE SCHEMA \(schema)")
-        defer { _ = try? admin.execute(script: "DROP SCHEMA \(schema) CASCADE") }
-        var info = endpoints.postgres.oss
-        info.options = "-c search_path=\(schema)"
-        let store = try PostgresEventStore(pool: PostgresPool(info, maximumConnections: 2))
-        try store.migrate()
-        try OSSSchema.migrate(PostgresConnection(info))
+        try await withScratchSchema(prefix: "api_test") { info, schema in
+            let store = try PostgresEventStore(pool: PostgresPool(info, maximumConnections: 2))
+            try store.migrate()
+            try OSSSchema.migrate(PostgresConnection(info))
 
-        let database = PostgresExecutor(info, threads: 3, name: "test-api-db")
-        let feed = ChangeFeed(listen: info, interval: .milliseconds(100), refresh: .seconds(1))
-        let provisioning = options.provisioning.map { RADIUSProvisioning($0(info)) }
-        let server = APIServer(settings: APISettings(token: token, groupPrefix: options.groupPrefix, cacheTTL: .zero), database: database,
-                               provisioning: provisioning, coa: options.coa, feed: feed)
-        let router = server.router(metrics: { "aether_api_requests_total 1\n" })
-        let services: [any Service] = [database, feed] + (provisioning.map { [$0] } ?? [])
-        let app = Application(router: router, services: services)
-        let connection = info
-        return try await app.test(.router) { client in
-            let info = connection
-            return try await body(APITestBed(server: server, client: client, info: info, store: store, schema: schema, coverage: Coverage()))
+            let database = PostgresExecutor(info, threads: 3, name: "test-api-db")
+            let feed = ChangeFeed(listen: info, interval: .milliseconds(100), refresh: .seconds(1))
+            let provisioning = options.provisioning.map { RADIUSProvisioning($0(info)) }
+            let server = APIServer(settings: APISettings(token: token, groupPrefix: options.groupPrefix, cacheTTL: .zero), database: database,
+                                   provisioning: provisioning, coa: options.coa, feed: feed)
+            let router = server.router(metrics: { "aether_api_requests_total 1\n" })
+            let services: [any Service] = [database, feed] + (provisioning.map { [$0] } ?? [])
+            let app = Application(router: router, services: services)
+            let connection = info
+            return try await app.test(.router) { client in
+                let info = connection
+                return try await body(APITestBed(server: server, client: client, info: info, store: store, schema: schema, coverage: Coverage()))
+            }
         }
     }
 
@@ -173,4 +168,14 @@ enum APIScript {
         emit(.bngHealthUpdate(BNGHealthUpdatePayload(cpuPercent: 6.0, memoryUsedBytes: 52 << 20, memoryLimitBytes: 1 << 30)))
         return events
     }
+}
+
+/// Removes what a test's provisioning wrote to the shared harness RADIUS database: the users of
+/// its BNG, its plan groups and its ownership rows (best effort: for cleanup).
+func removeProvisionedRows(in radius: PostgresConnectionInfo, bng: String, groupPrefix: String, owner: String) {
+    let connection = try? PostgresConnection(radius)
+    _ = try? connection?.query("DELETE FROM radcheck WHERE username LIKE $1", ["\(bng)/%"])
+    _ = try? connection?.query("DELETE FROM radusergroup WHERE username LIKE $1", ["\(bng)/%"])
+    _ = try? connection?.query("DELETE FROM radgroupreply WHERE groupname LIKE $1", ["\(groupPrefix)%"])
+    _ = try? connection?.query("DELETE FROM aether_provisioned WHERE owner = $1", [owner])
 }

@@ -23,13 +23,7 @@ struct ProvisioningTests {
         options.provisioning = { oss in RADIUSProvisioning.Settings(oss: oss, radius: radiusInfo, password: password, groupPrefix: prefix,
                                                                     owner: owner, interval: .seconds(3600)) }
         try await withTestNetwork { network in
-            network.onCleanup {
-                let radius = try? PostgresConnection(radiusInfo)
-                _ = try? radius?.query("DELETE FROM radcheck WHERE username LIKE $1", ["\(bng)/%"])
-                _ = try? radius?.query("DELETE FROM radusergroup WHERE username LIKE $1", ["\(bng)/%"])
-                _ = try? radius?.query("DELETE FROM radgroupreply WHERE groupname LIKE $1", ["\(prefix)%"])
-                _ = try? radius?.query("DELETE FROM aether_provisioned WHERE owner = $1", [owner])
-            }
+            network.onCleanup { removeProvisionedRows(in: radiusInfo, bng: bng, groupPrefix: prefix, owner: owner) }
             let nas = try await network.namespace("nas")
             let attachment = try await ServicesAttachment.attach(nas, in: network, endpoints: endpoints)
             let secret = try RADIUSSecret(endpoints.radius.secret)

@@ -16,20 +16,15 @@ struct OSSProjectionTests {
 
     /// The same, with the schema's name (for a configuration file of its own).
     static func withOSSSchema<T>(_ body: (PostgresEventStore, PostgresConnectionInfo, String) async throws -> T) async throws -> T {
-        let endpoints = try await TestServices.endpoints()
-        let schema = "oss_test_\(UInt32.random(in: 0...UInt32.max))"
-        let admin = try PostgresConnection(endpoints.postgres.oss)
-        try admin.execute(script: "CREATE SCHEMA \(schema)")
-        defer { _ = try? admin.execute(script: "DROP SCHEMA \(schema) CASCADE") }
-        var info = endpoints.postgres.oss
-        info.options = "-c search_path=\(schema)"
-        let store = try PostgresEventStore(pool: PostgresPool(info, maximumConnections: 2))
-        try store.migrate()
-        let connection = try PostgresConnection(info)
-        try OSSSchema.migrate(connection)
-        // Inventory the API would have provisioned: one of the two access nodes.
-        try connection.execute(script: "INSERT INTO access_routers (router_name, giaddr, bng_id, total_interfaces) VALUES ('an-01', '100.64.1.1', 'bng-01', 4)")
-        return try await body(store, info, schema)
+        try await withScratchSchema(prefix: "oss_test") { info, schema in
+            let store = try PostgresEventStore(pool: PostgresPool(info, maximumConnections: 2))
+            try store.migrate()
+            let connection = try PostgresConnection(info)
+            try OSSSchema.migrate(connection)
+            // Inventory the API would have provisioned: one of the two access nodes.
+            try connection.execute(script: "INSERT INTO access_routers (router_name, giaddr, bng_id, total_interfaces) VALUES ('an-01', '100.64.1.1', 'bng-01', 4)")
+            return try await body(store, info, schema)
+        }
     }
 
     /// Two BNGs, three sessions each: start, policy, updates (one with a counter reset), stop for
