@@ -154,7 +154,7 @@ struct RADIUSClientInteropTests {
             defer { responder.stop() }
             let attachment = try await ServicesAttachment.attach(try await network.namespace("nas"), in: network, endpoints: endpoints)
             let configuration = RADIUSClient.Configuration(
-                timeout: .milliseconds(300), maximumTimeout: .seconds(1), attemptsPerServer: 2,
+                timeout: .milliseconds(300), maximumTimeout: .milliseconds(1200), attemptsPerServer: 3,
                 statusServerInterval: .milliseconds(200))
             let metrics = TestMetrics()
             let client = try await Self.client(
@@ -162,17 +162,18 @@ struct RADIUSClientInteropTests {
                 servers: [RADIUSServer(name: "\(primaryAttachment.address):1812", secret: secret), try Self.freeRADIUS(endpoints)],
                 configuration: configuration, metrics: metrics)
 
-            // The client itself bounds the request by the configured waits (2 × (300 + 600) ms):
-            // past them it throws requestTimedOut instead of returning a reply.
+            // The client itself bounds the request by the configured waits (2 × (300 + 600 + 1200) ms):
+            // past them it throws requestTimedOut instead of returning a reply. FreeRADIUS gets the
+            // same 2.1 s: with 0.9 s, one CI run under the full parallel suite saw it answer too late.
             let reply = try await client.authenticate(userName: user, password: password)
             #expect(reply.code == .accessAccept)
             #expect(reply.firstValue(ofType: .replyMessage) == nil)
-            #expect(responder.receivedCount(.accessRequest) == 2)
+            #expect(responder.receivedCount(.accessRequest) == 3)
             #expect(!client.isAlive(0))
             #expect(client.preferredServer == 1)
             // While the primary is dead, requests go straight to the secondary.
             #expect(try await client.authenticate(userName: user, password: password).code == .accessAccept)
-            #expect(responder.receivedCount(.accessRequest) == 2)
+            #expect(responder.receivedCount(.accessRequest) == 3)
 
             responder.mode = .acceptAll(marker: "primary")
             try await Readiness.wait(for: "primary answering Status-Server", timeoutSeconds: 10) { client.isAlive(0) }
