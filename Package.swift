@@ -140,8 +140,9 @@ let package = Package(
         .target(
             name: "LabKit",
             dependencies: [
-                "NetworkTypes", "EventSourcing", "KeaControl",
+                "NetworkTypes", "EventSourcing", "KeaControl", "ServiceSupport", "DHCPKit", "BNGKit", "OSSKit",
                 "CLinuxNet",
+                .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

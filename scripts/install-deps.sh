@@ -17,6 +17,8 @@ PACKAGES=(
   isc-dhcp-client isc-dhcp-relay udhcpc
   # traffic, inspection and test peers
   iperf3 curl jq dnsutils tshark socat netcat-openbsd
+  # the lab upstream's DNS server (dnsmasq-base: the binary, no init script that would start it)
+  dnsmasq-base
   # dashboard: headless browser for tests, Chart.js served from its Debian location
   chromium chromium-driver libjs-chart.js python3-selenium
   # a virtual environment for the PyPI tools below

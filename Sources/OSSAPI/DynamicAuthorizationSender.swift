@@ -29,12 +29,16 @@ public struct DynamicAuthorizationSender: Sendable {
     public var port: UInt16
     public var targets: [String: String]
     public var configuration: RADIUSClient.Configuration
+    /// The network namespace (`/run/netns/<name>`) whose sockets send the requests, when the BNGs
+    /// are reachable only there (the lab's services network); `nil`: this process's own.
+    public var networkNamespace: String?
     let logger: Logger
 
     /// A sender; `timeout` per transmission, `attempts` transmissions before `timeout` is reported.
     public init(secret: RADIUSSecret, port: UInt16 = 3799, targets: [String: String] = [:], timeout: Duration = .seconds(2),
-                attempts: Int = 2, logger: Logger = Logger(label: "aether.api.coa")) {
+                attempts: Int = 2, networkNamespace: String? = nil, logger: Logger = Logger(label: "aether.api.coa")) {
         self.secret = secret
+        self.networkNamespace = networkNamespace
         self.port = port
         self.targets = targets
         configuration = RADIUSClient.Configuration(timeout: timeout, maximumTimeout: timeout, attemptsPerServer: attempts, sourcePorts: 1)
@@ -98,7 +102,15 @@ public struct DynamicAuthorizationSender: Sendable {
         }
         let client: RADIUSClient
         do {
-            client = try RADIUSClient(servers: [RADIUSServer(name: target, secret: secret)], configuration: configuration, logger: logger)
+            let (secret, configuration, logger) = (secret, configuration, logger)
+            let make: @Sendable () throws -> RADIUSClient = {
+                try RADIUSClient(servers: [RADIUSServer(name: target, secret: secret)], configuration: configuration, logger: logger)
+            }
+            if let networkNamespace {
+                client = try await DedicatedThread.run(name: "coa-netns", inNetworkNamespace: "/run/netns/\(networkNamespace)", make)
+            } else {
+                client = try make()
+            }
         } catch {
             return sessions.map { ($0.0, failure($0.1, "error", "cannot reach \(target): \(error)")) }
         }

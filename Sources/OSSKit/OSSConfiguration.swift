@@ -142,6 +142,14 @@ public struct OSSConfiguration: Hashable, Sendable, Codable {
         public var targets: [String: String]?
         /// Wait per transmission (default 2s; two transmissions).
         public var timeout: OSSDuration?
+        /// Network namespace (a name under /run/netns) to send from, when the BNGs are reachable
+        /// only there, as in the lab, where the API serves on the machine's loopback.
+        public var networkNamespace: String?
+
+        enum CodingKeys: String, CodingKey {
+            case secret, port, targets, timeout
+            case networkNamespace = "network_namespace"
+        }
     }
 
     public var postgres: Postgres
@@ -264,8 +272,11 @@ extension OSSConfiguration {
             let port = coa.port ?? 3799
             guard (1...65_535).contains(port) else { throw fail("coa.port", "\(port) is not a port") }
             let secret = readSecrets ? try coa.secret.resolve(key: "coa.secret", file: source) : "unread"
+            if let name = coa.networkNamespace, name.isEmpty || name.contains("/") || name.hasPrefix(".") {
+                throw fail("coa.network_namespace", "\"\(name)\" is not a namespace name (a file under /run/netns)")
+            }
             options.coa = .init(secret: secret, port: UInt16(port), targets: coa.targets ?? [:],
-                                timeout: coa.timeout?.duration ?? .seconds(2))
+                                timeout: coa.timeout?.duration ?? .seconds(2), networkNamespace: coa.networkNamespace)
         }
         return options
     }
@@ -286,6 +297,7 @@ public struct OSSAPIOptions: Sendable {
         public var port: UInt16
         public var targets: [String: String]
         public var timeout: Duration
+        public var networkNamespace: String?
     }
     public var oss: OSSSettings
     public var host: String

@@ -117,3 +117,31 @@ extension String {
         hasSuffix(suffix) ? String(dropLast(suffix.count)) : self
     }
 }
+
+extension DedicatedThread {
+    /// Runs `body` on a new thread that has first entered the network namespace at `path`
+    /// (`/run/netns/<name>`), and returns its result once the thread has exited.
+    ///
+    /// Sockets created inside `body` belong to that namespace for their whole life, whichever
+    /// thread later uses them: this is how one process listens in one namespace and talks to
+    /// peers in another (an API on the machine's loopback sending CoA into a lab). The thread
+    /// ends with `body`, so nothing else ever runs in the namespace by accident.
+    ///
+    /// - Throws: what `body` throws, or ``ServiceSupportError/Code/namespaceUnavailable``.
+    public static func run<T: Sendable>(name: String, inNetworkNamespace path: String,
+                                        _ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await run(name: name) {
+            let fd = open(path, O_RDONLY | O_CLOEXEC)
+            guard fd >= 0 else {
+                let code = errno
+                throw ServiceSupportError(.namespaceUnavailable, "open \(path): \(String(cString: strerror(code))) (errno \(code))")
+            }
+            defer { close(fd) }
+            guard cln_setns_net(fd) == 0 else {
+                let code = errno
+                throw ServiceSupportError(.namespaceUnavailable, "setns \(path): \(String(cString: strerror(code))) (errno \(code))")
+            }
+            return try body()
+        }
+    }
+}

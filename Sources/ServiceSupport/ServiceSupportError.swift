@@ -7,6 +7,8 @@ public struct ServiceSupportError: Error, Hashable, Sendable, CustomStringConver
         case threadFailed
         /// A pipe or another descriptor for waking a poll loop could not be made.
         case descriptorFailed
+        /// A network namespace could not be entered (missing, or no permission to `setns`).
+        case namespaceUnavailable
     }
 
     /// The stable failure identifier.

@@ -55,7 +55,7 @@ struct ConfigurationOption: ParsableArguments {
         if let settings = options.coa {
             do {
                 coa = DynamicAuthorizationSender(secret: try RADIUSSecret(settings.secret), port: settings.port, targets: settings.targets,
-                                                 timeout: settings.timeout, logger: logger)
+                                                 timeout: settings.timeout, networkNamespace: settings.networkNamespace, logger: logger)
             } catch {
                 throw ValidationError("\(config): key \"coa.secret\": \(error.context)")
             }

@@ -10,7 +10,7 @@ struct AetherLab: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "aether-lab",
         abstract: "Run the Aether ISP lab on this machine: services, namespaces, BNGs, subscribers.",
-        subcommands: [Up.self, Down.self, Services.self])
+        subcommands: [Up.self, Status.self, Down.self, Services.self])
 }
 
 /// Options every subcommand shares.
@@ -36,50 +36,118 @@ struct HarnessOptions: ParsableArguments {
 }
 
 extension AetherLab {
+    /// The topology file: `--topology`, else the default in the checkout.
+    struct TopologyOption: ParsableArguments {
+        @Option(help: "Topology file (YAML; schema in Docs/lab.md). Default: Examples/lab/topology.yaml.")
+        var topology: String?
+
+        func path() throws -> String {
+            let path = topology ?? "Examples/lab/topology.yaml"
+            guard FileManager.default.fileExists(atPath: path) else {
+                throw ValidationError("topology file \(path) does not exist\(topology == nil ? " (run from the checkout, or give --topology)" : "")")
+            }
+            return URL(fileURLWithPath: path).standardizedFileURL.path
+        }
+    }
+
     struct Up: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Run the lab in the foreground until Ctrl-C: services first, then the topology (what exists of it so far).")
+            abstract: "Bring the lab up and supervise it in the foreground until Ctrl-C, then remove it.",
+            discussion: """
+                Starts the services, builds every namespace and link of the topology, generates every \
+                configuration, starts the upstream daemons, aether-ingestor, aether-api, one aether-relay \
+                per access node and one aether-bng per BNG, each awaited by a real check. A component that \
+                exits is restarted and the restart logged. Logs: <state>/lab/logs/.
+                """)
 
         @OptionGroup var options: HarnessOptions
+        @OptionGroup var topology: TopologyOption
 
-        @Flag(help: "Start and return at once, leaving the lab running (stop it with `aether-lab down`).")
+        @Flag(help: "Return once the lab is up, leaving it running under a background supervisor (stop it with `aether-lab down`).")
         var detach = false
 
-        func run() async throws {
-            if !detach { try Supervisor.becomeSubreaper() }
-            let harness = try options.harness()
-            let endpoints = try await harness.start()
-            print(Report.services(endpoints))
-            print("""
+        @Flag(help: "On Ctrl-C keep the services running (faster next `up`); the lab's own parts are removed either way.")
+        var keepServices = false
 
-            Lab components not built yet (each arrives with its own issue):
-              - topology file, namespaces for access nodes, BNGs and subscriber hosts
-              - aether-relay on the access nodes, aether-bng on the BNGs
-              - aether-ingestor, aether-api with the dashboard, aether-sim
-            """)
+        func run() async throws {
+            let path = try topology.path()
+            let configuration = try HarnessConfiguration.named(options.profile, stateDirectory: options.stateDirectory)
             if detach {
-                print("The lab keeps running; stop it with `make lab-down`.")
+                try await Detached.start(arguments: CommandLine.arguments.filter { $0 != "--detach" },
+                                         statePath: configuration.stateDirectory + "/lab/lab.json",
+                                         logPath: configuration.stateDirectory + "/lab-supervisor.log")
                 return
             }
-            print("The lab is running. Press Ctrl-C (or send SIGTERM) to stop it.")
+            try Supervisor.becomeSubreaper()
+            _ = try options.harness()  // logging
+            let lab = try Lab(topologyPath: path, harness: configuration) { line in
+                print(line)
+                fflush(nil)
+            }
+            try await lab.up()
+            print("The lab is running. Press Ctrl-C (or send SIGTERM, or run `aether-lab down`) to stop it.")
             fflush(nil)
-            let signal = await Supervisor.waitForTerminationSignal()
-            print("\nreceived signal \(signal), stopping the lab")
-            try await harness.stop()
+            let signal = await lab.runUntilSignal()
+            print("\nreceived signal \(signal), removing the lab")
+            await lab.teardown(stopServices: !keepServices)
             Supervisor.reapExitedChildren()
+            print("lab removed")
+        }
+    }
+
+    struct Status: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show what runs and how many sessions each BNG has.")
+        @OptionGroup var options: HarnessOptions
+
+        @Flag(help: "Print JSON.")
+        var json = false
+
+        func run() async throws {
+            let configuration = try HarnessConfiguration.named(options.profile, stateDirectory: options.stateDirectory)
+            let path = configuration.stateDirectory + "/lab/lab.json"
+            guard let state = LabState.read(path) else {
+                if json { print(#"{"running": false}"#) } else { print("no lab runs under profile \(configuration.profile)") }
+                throw ExitCode(3)
+            }
+            let topology = try LabTopology.load(path: state.topologyPath)
+            let layout = LabLayout(topology: topology, harness: configuration)
+            let sessions = (try? LabStatus.sessions(layout: layout)) ?? [:]
+            let running = state.supervisor?.isAlive == true
+            if json {
+                let report = LabStatusReport(state: state, running: running, sessions: sessions)
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+                print(String(decoding: try encoder.encode(report), as: UTF8.self))
+            } else {
+                print("lab \(state.name) (\(state.profile)): \(running ? (state.ready ? "up" : "coming up") : "supervisor gone; run `aether-lab down`")")
+                print("dashboard \(state.apiURL)/   token \(state.tokenPath)")
+                for bng in topology.bngs { print("  \(bng.id): \(sessions[bng.id] ?? 0) active sessions") }
+                for entry in state.components {
+                    let alive = entry.process?.isAlive == true
+                    let restarts = entry.restarts == 0 ? "" : "  restarts \(entry.restarts)"
+                    print("  \(alive ? "up  " : "down") \(entry.component.name.padding(toLength: 28, withPad: " ", startingAt: 0)) \(entry.process.map(String.init(describing:)) ?? "-")\(restarts)")
+                }
+            }
+            if !running || state.components.contains(where: { $0.process?.isAlive != true }) { throw ExitCode(3) }
         }
     }
 
     struct Down: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Stop everything the lab started.")
+        static let configuration = CommandConfiguration(
+            abstract: "Remove the lab and stop its services: processes, namespaces, /etc/netns entries, runtime state (also after a crash).")
 
         @OptionGroup var options: HarnessOptions
+
+        @Option(help: "Topology file, when the lab's state is gone (default: the one the lab recorded).")
+        var topology: String?
 
         @Flag(help: "Also delete the state folder (databases, logs, secrets).")
         var purge = false
 
         func run() async throws {
-            try await options.harness().stop(purge: purge)
+            let configuration = try HarnessConfiguration.named(options.profile, stateDirectory: options.stateDirectory)
+            _ = try options.harness()  // logging
+            try await Lab.down(harness: configuration, topologyPath: topology, progress: { print($0) }, purge: purge)
         }
     }
 
@@ -186,5 +254,64 @@ enum Report {
           FreeRADIUS  \(endpoints.radius.address):\(endpoints.radius.authenticationPort)/\(endpoints.radius.accountingPort) in namespace \(endpoints.servicesNamespace)
           Passwords and secrets: \(endpoints.stateDirectory)/endpoints.json (mode 0600)
         """
+    }
+}
+
+/// `aether-lab status --json`.
+struct LabStatusReport: Encodable {
+    let state: LabState
+    let running: Bool
+    let sessions: [String: Int]
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(state.name, forKey: .name)
+        try container.encode(state.profile, forKey: .profile)
+        try container.encode(running, forKey: .running)
+        try container.encode(state.ready, forKey: .ready)
+        try container.encode(state.apiURL, forKey: .apiURL)
+        try container.encode(state.tokenPath, forKey: .tokenPath)
+        try container.encode(sessions, forKey: .sessions)
+        try container.encode(state.components.map {
+            Component(name: $0.component.name, namespace: $0.component.namespace, pid: $0.process?.pid,
+                      running: $0.process?.isAlive == true, restarts: $0.restarts, log: $0.component.logPath)
+        }, forKey: .components)
+    }
+
+    struct Component: Encodable {
+        let name: String
+        let namespace: String?
+        let pid: Int32?
+        let running: Bool
+        let restarts: Int
+        let log: String
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case name, profile, running, ready, sessions, components
+        case apiURL = "api_url"
+        case tokenPath = "token_file"
+    }
+}
+
+/// `up --detach`: the same `up` in its own session, output to a log, awaited until it records
+/// that the lab is ready (or exits, whose log then says why).
+enum Detached {
+    static func start(arguments: [String], statePath: String, logPath: String) async throws {
+        try? FileManager.default.createDirectory(atPath: (logPath as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try? FileManager.default.removeItem(atPath: logPath)
+        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? arguments[0]
+        let child = try BackgroundProcess(["setsid", executable] + arguments.dropFirst(), logPath: logPath)
+        print("lab supervisor started (\(child.handle)); progress in \(logPath)")
+        fflush(nil)
+        try await Readiness.wait(for: "the lab", timeoutSeconds: 600) {
+            if LabState.read(statePath)?.ready == true { return true }
+            guard child.isRunning else {
+                throw LabKitError(.daemonExited, "the lab did not come up:\n\(child.log().split(separator: "\n").suffix(20).joined(separator: "\n"))")
+            }
+            return false
+        }
+        print(child.log().split(separator: "\n").suffix(2).joined(separator: "\n"))
+        print("The lab keeps running; `aether-lab status` shows it, `aether-lab down` removes it.")
     }
 }

@@ -30,6 +30,11 @@ public struct HarnessConfiguration: Hashable, Sendable, Codable {
     public var shortLeaseSubnetCount: Int = 8
     /// Lease lifetime of the short-lease subnets, seconds.
     public var shortLeaseLifetime: Int = 30
+    /// The subnets Kea serves when a lab topology names them (one per access node); `nil` means
+    /// the generated `100.64.<n>.0/24` test subnets.
+    public var keaSubnets: [KeaSubnet]? = nil
+    /// HTTP port of the lab's aether-api (dashboard) on 127.0.0.1.
+    public var apiPort: Int = 18080
 
     /// The services network (the bridge's subnet).
     public var servicesNetwork: IPv4Network { IPv4Network(containing: servicesAddress, prefixLength: servicesPrefixLength) }
@@ -60,6 +65,18 @@ public struct HarnessConfiguration: Hashable, Sendable, Codable {
                                     subscriberSubnetCount: 64, leaseLifetime: 3600, durableStorage: false)
     }
 
+    /// The profile the lab's end-to-end test uses: a whole lab of its own beside `test`, with
+    /// ports and namespace names that collide with neither `test` nor `lab`.
+    public static func labTest(stateDirectory: String? = nil) -> HarnessConfiguration {
+        var configuration = HarnessConfiguration(profile: "labtest",
+                                                 stateDirectory: stateDirectory ?? defaultStateDirectory(profile: "labtest"),
+                                                 postgresPort: 35432, redisPort: 36379, keaControlAgentPort: 38000,
+                                                 servicesAddress: IPv4Address(198, 18, 0, 1), servicesPrefixLength: 24,
+                                                 subscriberSubnetCount: 64, leaseLifetime: 3600, durableStorage: false)
+        configuration.apiPort = 38080
+        return configuration
+    }
+
     /// The profile `make lab` uses.
     public static func lab(stateDirectory: String? = nil) -> HarnessConfiguration {
         HarnessConfiguration(profile: "lab",
@@ -69,13 +86,14 @@ public struct HarnessConfiguration: Hashable, Sendable, Codable {
                              subscriberSubnetCount: 64, leaseLifetime: 3600, durableStorage: true)
     }
 
-    /// A profile by name (`test` or `lab`); throws `invalidConfiguration` for anything else.
+    /// A profile by name (`test`, `lab` or `labtest`); throws `invalidConfiguration` for anything else.
     public static func named(_ profile: String, stateDirectory: String? = nil) throws -> HarnessConfiguration {
         switch profile {
         case "test": return .test(stateDirectory: stateDirectory)
         case "lab": return .lab(stateDirectory: stateDirectory)
+        case "labtest": return .labTest(stateDirectory: stateDirectory)
         default:
-            throw LabKitError(.invalidConfiguration, "profile \"\(profile)\" is unknown; use \"test\" or \"lab\"")
+            throw LabKitError(.invalidConfiguration, "profile \"\(profile)\" is unknown; use \"test\", \"lab\" or \"labtest\"")
         }
     }
 
@@ -110,7 +128,7 @@ public struct HarnessConfiguration: Hashable, Sendable, Codable {
             throw LabKitError(.invalidConfiguration, "shortLeaseLifetime \(shortLeaseLifetime) must be at least 12 s")
         }
         for (key, port) in [("postgresPort", postgresPort), ("redisPort", redisPort),
-                            ("keaControlAgentPort", keaControlAgentPort)] where !(1024...65535).contains(port) {
+                            ("keaControlAgentPort", keaControlAgentPort), ("apiPort", apiPort)] where !(1024...65535).contains(port) {
             throw LabKitError(.invalidConfiguration, "\(key) \(port) must be 1024…65535")
         }
     }

@@ -29,7 +29,8 @@ struct KeaService {
     /// `100.64.<n>.0/24` with giaddr `.1` and pool `.10`–`.250`: first the normal subnets, then
     /// the short-lease ones.
     var subnets: [KeaSubnet] {
-        (0..<(configuration.subscriberSubnetCount + configuration.shortLeaseSubnetCount)).map { index in
+        if let chosen = configuration.keaSubnets { return chosen }
+        return (0..<(configuration.subscriberSubnetCount + configuration.shortLeaseSubnetCount)).map { index in
             let short = index >= configuration.subscriberSubnetCount
             let lifetime = short ? configuration.shortLeaseLifetime : configuration.leaseLifetime
             let base = IPv4Address(100, 64, UInt8(index), 0)
@@ -50,15 +51,20 @@ struct KeaService {
     func start() async throws {
         try StateFiles.makeDirectory(directory, mode: 0o700)
         try await initializeSchema()
-        try StateFiles.write(try dhcpConfiguration(), to: dhcpConfigPath, mode: 0o600)
+        let dhcpText = try dhcpConfiguration()
+        let changed = StateFiles.read(dhcpConfigPath) != dhcpText
+        try StateFiles.write(dhcpText, to: dhcpConfigPath, mode: 0o600)
         try StateFiles.write(agentConfiguration(), to: agentConfigPath, mode: 0o600)
 
+        if changed, await answers(dhcpClient) {
+            // A running Kea with another lab's subnets: it re-reads the file and keeps its leases.
+            try await namespaceCheck(["kea-dhcp4", "-t", dhcpConfigPath])
+            _ = try await dhcpClient.send("config-reload")
+        }
         if !(await answers(dhcpClient)) {
             await dhcpProcess?.terminate()
-            let namespace = configuration.servicesNamespace
-            // `-t` checks the configuration (interfaces included, hence inside the namespace).
-            try await namespace.check(["kea-dhcp4", "-t", dhcpConfigPath], environment: environment)
-            try await namespace.check(["setsid", "-f", "sh", "-c", "exec kea-dhcp4 -c \(dhcpConfigPath) >>\(directory)/kea-dhcp4.out 2>&1"],
+            try await namespaceCheck(["kea-dhcp4", "-t", dhcpConfigPath])
+            try await configuration.servicesNamespace.check(["setsid", "-f", "sh", "-c", "exec kea-dhcp4 -c \(dhcpConfigPath) >>\(directory)/kea-dhcp4.out 2>&1"],
                                       environment: environment)
             try await waitUntilReady(dhcpClient, pidPath: dhcpPidPath, name: "kea-dhcp4")
         }
@@ -75,6 +81,11 @@ struct KeaService {
     func stop() async {
         await agentProcess?.terminate()
         await dhcpProcess?.terminate()
+    }
+
+    /// `-t` checks the configuration (interfaces included, hence inside the namespace).
+    private func namespaceCheck(_ arguments: [String]) async throws {
+        try await configuration.servicesNamespace.check(arguments, environment: environment)
     }
 
     private func answers(_ client: KeaControlClient) async -> Bool {
@@ -138,7 +149,8 @@ struct KeaService {
                 "id": subnet.id, "subnet": subnet.prefix.description,
                 "pools": [["pool": "\(subnet.poolStart) - \(subnet.poolEnd)"]],
                 "relay": ["ip-addresses": [subnet.relayAddress.description]],
-                "option-data": [["name": "routers", "data": subnet.relayAddress.description]],
+                "option-data": [["name": "routers", "data": subnet.relayAddress.description]]
+                    + (subnet.dnsServers.map { [["name": "domain-name-servers", "data": $0.map(\.description).joined(separator: ", ")]] } ?? []),
                 "valid-lifetime": subnet.validLifetime, "renew-timer": subnet.renewTimer, "rebind-timer": subnet.rebindTimer,
             ]
         }

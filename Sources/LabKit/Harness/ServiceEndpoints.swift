@@ -79,6 +79,8 @@ public struct KeaSubnet: Hashable, Sendable, Codable {
     public var renewTimer: Int
     /// T2, seconds.
     public var rebindTimer: Int
+    /// DNS servers handed to clients (option 6); none when `nil`.
+    public var dnsServers: [IPv4Address]? = nil
 
     /// The relay address with the subnet's prefix length, as a gateway interface holds it.
     public var gateway: IPv4InterfaceAddress { IPv4InterfaceAddress(relayAddress, prefixLength: prefix.prefixLength) }

@@ -1,6 +1,7 @@
 import CLinuxNet
 import Foundation
 import Glibc
+import ServiceSupport
 
 /// A named Linux network namespace (`ip netns`), the unit every lab node and test host lives in.
 ///
@@ -76,18 +77,6 @@ public struct NetworkNamespace: Hashable, Sendable, Codable, CustomStringConvert
     /// Sockets created inside `body` belong to the namespace for their whole life, whichever
     /// thread later uses them: this is how an in-process client talks to a daemon in a lab node.
     public func perform<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        let path = self.path
-        return try await withCheckedThrowingContinuation { continuation in
-            let thread = Thread {
-                continuation.resume(with: Result {
-                    let fd = open(path, O_RDONLY | O_CLOEXEC)
-                    guard fd >= 0 else { throw LabKitError.errno("open \(path)") }
-                    defer { close(fd) }
-                    guard cln_setns_net(fd) == 0 else { throw LabKitError.errno("setns \(path)") }
-                    return try body()
-                })
-            }
-            thread.start()
-        }
+        try await DedicatedThread.run(name: "netns", inNetworkNamespace: path, body)
     }
 }

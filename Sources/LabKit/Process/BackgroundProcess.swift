@@ -1,6 +1,7 @@
 import CLinuxNet
 import Foundation
 import Glibc
+import Synchronization
 
 /// A long-running child (dhcrelay in a test, a traffic generator) whose output goes to a log file.
 ///
@@ -10,6 +11,7 @@ public final class BackgroundProcess: Sendable {
     public let arguments: [String]
     /// Where the child's standard output and standard error are appended.
     public let logPath: String
+    private let reapedStatus = Mutex<Int32?>(nil)
 
     /// Starts `arguments` with stdin from /dev/null and stdout+stderr appended to `logPath`.
     public init(_ arguments: [String], logPath: String, environment: [String: String]? = nil) throws {
@@ -30,9 +32,12 @@ public final class BackgroundProcess: Sendable {
     }
 
     public var isRunning: Bool {
-        ProcessHandle.reapIfChild(handle.pid)
+        if let status = ProcessHandle.reapIfChild(handle.pid) { reapedStatus.withLock { $0 = status } }
         return handle.isAlive
     }
+
+    /// The exit code (128 + n for a signal) once ``isRunning`` has seen the process end.
+    public var exitStatus: Int32? { reapedStatus.withLock { $0 } }
 
     /// Everything the process has written so far.
     public func log() -> String {

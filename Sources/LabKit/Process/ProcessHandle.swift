@@ -60,10 +60,13 @@ public struct ProcessHandle: Hashable, Sendable, Codable, CustomStringConvertibl
         }
     }
 
-    /// Collects the exit status when the process happens to be our child, so it does not linger as a zombie.
-    static func reapIfChild(_ pid: Int32) {
+    /// Collects the exit status when the process happens to be our child, so it does not linger
+    /// as a zombie; returns its exit code (128 + n for a signal) when this call reaped it.
+    @discardableResult
+    static func reapIfChild(_ pid: Int32) -> Int32? {
         var status: Int32 = 0
-        _ = waitpid(pid, &status, WNOHANG)
+        guard waitpid(pid, &status, WNOHANG) == pid else { return nil }
+        return Spawn.exitCode(fromWaitStatus: status)
     }
 
     static func stat(_ pid: Int32) -> (state: Character, startTime: UInt64)? {
