@@ -10,7 +10,7 @@ TEST_TIMEOUT ?= 45m
 
 ## make lab: install what is missing, build, run the lab in the foreground (Ctrl-C stops it).
 lab: build
-	$(LAB) up --profile lab
+	$(LAB) up --profile lab --simulator Examples/lab/simulator.json
 
 ## make lab-down: stop a lab started with `aether-lab up --detach`.
 lab-down: build

@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "LabKit", targets: ["LabKit"]),
         .library(name: "AetherDaemon", targets: ["AetherDaemon"]),
         .executable(name: "aether-lab", targets: ["aether-lab"]),
+        .executable(name: "aether-sim", targets: ["aether-sim"]),
         .executable(name: "aether-relay", targets: ["aether-relay"]),
         .executable(name: "aether-bng", targets: ["aether-bng"]),
         .executable(name: "aether-ingestor", targets: ["aether-ingestor"]),
@@ -167,6 +168,14 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Sources/Executables/aether-lab"
+        ),
+        .executableTarget(
+            name: "aether-sim",
+            dependencies: [
+                "LabKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/Executables/aether-sim"
         ),
         .executableTarget(
             name: "aether-radius",

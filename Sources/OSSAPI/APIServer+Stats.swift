@@ -40,7 +40,8 @@ extension APIServer {
                 SELECT (SELECT count(*) FROM sessions_active) AS active_sessions,
                        (SELECT count(*) FROM sessions_history) AS history_sessions,
                        (SELECT coalesce(sum(applied_through), 0) FROM event_sources) AS events_ingested,
-                       (SELECT count(*) FROM access_routers WHERE is_alive AND last_seen > now() - make_interval(secs => $1)) AS routers_online,
+                       (SELECT count(*) FROM access_routers r WHERE r.is_alive AND EXISTS (
+                            SELECT 1 FROM bng_registry b WHERE b.bng_id = r.bng_id AND b.last_seen > now() - make_interval(secs => $1))) AS routers_online,
                        (SELECT count(*) FROM access_routers) AS routers_total,
                        (SELECT count(*) FROM bng_registry WHERE last_seen > now() - make_interval(secs => $1)) AS bngs_online,
                        (SELECT count(*) FROM bng_registry) AS bngs_total,

@@ -19,7 +19,8 @@ public struct AccessRouter: Codable, Sendable, Hashable {
     static func columns(timeout: Int) -> String {
         """
         r.router_name, host(r.giaddr) AS giaddr, r.bng_id, r.total_interfaces,
-        (r.is_alive AND r.last_seen > now() - interval '\(timeout) seconds') AS is_alive, r.last_seen,
+        (r.is_alive AND EXISTS (SELECT 1 FROM bng_registry b WHERE b.bng_id = r.bng_id
+                                AND b.last_seen > now() - interval '\(timeout) seconds')) AS is_alive, r.last_seen,
         (SELECT count(*) FROM sessions_active s WHERE s.remote_id = r.router_name) AS active_subscribers, r.created_at, r.updated_at
         """
     }
@@ -40,7 +41,7 @@ public struct AccessRouter: Codable, Sendable, Hashable {
         "router_name": .string("Its remote-id."), "giaddr": JSONSchema.string(format: "ipv4").orNull,
         "bng_id": JSONSchema.string("The BNG it hangs off.").orNull,
         "total_interfaces": .integer("Subscriber ports.", minimum: 0),
-        "is_alive": .boolean("Reported alive within the heartbeat timeout."),
+        "is_alive": .boolean("Alive as its BNG last reported (the BNG marks it stale after a while without DHCP), and that BNG is itself alive."),
         "last_seen": JSONSchema.timestamp().orNull, "active_subscribers": .integer(minimum: 0),
         "created_at": .timestamp(), "updated_at": .timestamp(),
     ])

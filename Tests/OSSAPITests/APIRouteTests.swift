@@ -8,6 +8,33 @@ import Testing
 /// each response checked against the OpenAPI schema of its route.
 @Suite("aether-api routes")
 struct APIRouteTests {
+    /// A BNG reports an access node's liveness only when it changes (alive on its first DHCP,
+    /// stale after `access_node_stale_after`), so an old `last_seen` is normal for a live node;
+    /// what makes it offline is its report, or its BNG falling silent.
+    @Test func anAccessNodeIsOnlineWhileItsBNGSaysSoAndIsItselfAlive() async throws {
+        try await APITestBed.run { bed in
+            _ = try await bed.call("createRouter", body: #"{"router_name":"an-live","bng_id":"bng-live","total_interfaces":2}"#)
+            _ = try await bed.call("createRouter", body: #"{"router_name":"an-stale","bng_id":"bng-live","total_interfaces":2}"#)
+            let connection = try bed.connection()
+            try connection.query("UPDATE access_routers SET is_alive = (router_name = 'an-live'), last_seen = now() - interval '10 minutes'")
+            try connection.query("""
+                INSERT INTO bng_registry (bng_id, bng_instance_id, first_seen, last_seen)
+                VALUES ('bng-live', gen_random_uuid(), now() - interval '1 hour', now())
+                """)
+            func online() async throws -> [String: Bool] {
+                let routers = try await bed.call("listRouters").data?.array ?? []
+                return Dictionary(uniqueKeysWithValues: routers.compactMap { row in
+                    row["router_name"]?.string.map { ($0, row["is_alive"]?.boolValue == true) }
+                })
+            }
+            #expect(try await online() == ["an-live": true, "an-stale": false])
+            #expect(try await bed.call("getStats").data?["access_nodes_online"]?.int == 1)
+
+            try connection.query("UPDATE bng_registry SET last_seen = now() - interval '10 minutes'")
+            #expect(try await online() == ["an-live": false, "an-stale": false])
+        }
+    }
+
     @Test func everyRouteAnswersWithItsDocumentedShape() async throws {
         try await APITestBed.run { bed in
             // Inventory first, so the access node's ROUTER_UPDATE finds its row.

@@ -10,7 +10,7 @@ struct AetherLab: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "aether-lab",
         abstract: "Run the Aether ISP lab on this machine: services, namespaces, BNGs, subscribers.",
-        subcommands: [Up.self, Status.self, Down.self, Services.self])
+        subcommands: [Up.self, Status.self, Restart.self, Down.self, Services.self])
 }
 
 /// Options every subcommand shares.
@@ -69,6 +69,12 @@ extension AetherLab {
         @Flag(help: "On Ctrl-C keep the services running (faster next `up`); the lab's own parts are removed either way.")
         var keepServices = false
 
+        @Option(help: "Also run aether-sim with this configuration (e.g. Examples/lab/simulator.json) as a supervised component.")
+        var simulator: String?
+
+        @Option(help: "aether-sim's --seed.")
+        var seed: UInt64 = 1
+
         func run() async throws {
             let path = try topology.path()
             let configuration = try HarnessConfiguration.named(options.profile, stateDirectory: options.stateDirectory)
@@ -85,6 +91,10 @@ extension AetherLab {
                 fflush(nil)
             }
             try await lab.up()
+            if let simulator {
+                try await lab.startSimulator(configuration: URL(fileURLWithPath: simulator).standardizedFileURL.path, seed: seed)
+            }
+            lab.markReady()
             print("The lab is running. Press Ctrl-C (or send SIGTERM, or run `aether-lab down`) to stop it.")
             fflush(nil)
             let signal = await lab.runUntilSignal()
@@ -129,6 +139,40 @@ extension AetherLab {
                 }
             }
             if !running || state.components.contains(where: { $0.process?.isAlive != true }) { throw ExitCode(3) }
+        }
+    }
+
+    struct Restart: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Stop one component of a running lab (SIGTERM, or SIGKILL with --kill) and wait until its supervisor has started it again.",
+            discussion: "Names as `aether-lab status` lists them: aether-bng@bng-01, aether-relay@an-03, aether-ingestor, aether-api, …")
+
+        @OptionGroup var options: HarnessOptions
+
+        @Argument(help: "The component.")
+        var component: String
+
+        @Flag(help: "Kill it (SIGKILL), as a crash would, instead of asking it to stop.")
+        var kill = false
+
+        func run() async throws {
+            let configuration = try HarnessConfiguration.named(options.profile, stateDirectory: options.stateDirectory)
+            let path = configuration.stateDirectory + "/lab/lab.json"
+            guard let state = LabState.read(path), state.supervisor?.isAlive == true else {
+                throw ValidationError("no lab runs under profile \(configuration.profile)")
+            }
+            guard let entry = state.components.first(where: { $0.component.name == component }), let process = entry.process else {
+                throw ValidationError("no component \(component); the lab has \(state.components.map(\.component.name).joined(separator: ", "))")
+            }
+            let signal = kill ? SIGKILL : SIGTERM
+            Glibc.kill(process.pid, signal)
+            print("sent \(kill ? "SIGKILL" : "SIGTERM") to \(component) (\(process)); waiting for the supervisor to start it again")
+            try await Readiness.wait(for: "\(component) restarted", timeoutSeconds: 60) {
+                guard let now = LabState.read(path)?.components.first(where: { $0.component.name == component })?.process else { return false }
+                return now != process && now.isAlive
+            }
+            let restarted = LabState.read(path)?.components.first { $0.component.name == component }
+            print("\(component) runs again (\(restarted?.process.map(String.init(describing:)) ?? "?"), restart \(restarted?.restarts ?? 0))")
         }
     }
 

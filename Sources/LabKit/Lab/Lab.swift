@@ -84,12 +84,15 @@ public final class Lab: Sendable {
             await teardown(stopServices: false)
             throw error
         }
-        recorder.markReady()
         progress(String(format: "lab %@ is up in %.1f s: %d BNGs, %d access nodes, %d hosts", layout.topology.name,
                         MonotonicClock.now - started, layout.topology.bngs.count, layout.topology.accessNodes.count,
                         layout.topology.hosts.count))
         progress("dashboard: \(layout.apiURL)/   API token (for changes): \(layout.tokenPath)")
     }
+
+    /// Records in `lab.json` that the lab is up (what `up --detach` waits for); call it once
+    /// everything the caller starts, the simulator included, runs.
+    public func markReady() { recorder.markReady() }
 
     private func step<T>(_ what: String, _ body: () async throws -> T) async throws -> T {
         let started = MonotonicClock.now
@@ -246,6 +249,24 @@ public final class Lab: Sendable {
         }
     }
 
+    /// Starts aether-sim against this lab as a supervised component (its counters in
+    /// `sim/status.json`, shown in the lab's status line).
+    public func startSimulator(configuration: String, seed: UInt64) async throws {
+        _ = try SimulatorConfiguration.load(path: configuration)
+        let statusPath = layout.simulatorStatusPath
+        try? FileManager.default.removeItem(atPath: statusPath)
+        try StateFiles.makeDirectory(layout.directory + "/sim", mode: 0o755)
+        let component = LabComponent(
+            name: "aether-sim", namespace: nil,
+            arguments: [try LabExecutables.path("aether-sim"), "run", "--profile", layout.harness.profile,
+                        "--state-directory", layout.harness.stateDirectory, "--topology", topologyPath, "--config", configuration,
+                        "--seed", "\(seed)", "--status-file", statusPath, "--summary-interval", "10"],
+            logPath: layout.logPath("aether-sim"))
+        try await step("aether-sim (\(configuration))") {
+            try await supervisor.start(component) { process in process.log().contains("driving") }
+        }
+    }
+
     static func listens(in namespace: NetworkNamespace, tcpPort: UInt16) async throws -> Bool {
         let output = try await namespace.run(["ss", "-Htln", "sport = :\(tcpPort)"])
         return !output.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
@@ -278,7 +299,9 @@ public final class Lab: Sendable {
         let counts = try LabStatus.sessions(layout: layout)
         let restarts = await supervisor.snapshot().reduce(0) { $0 + $1.restarts }
         let perBNG = layout.topology.bngs.map { "\($0.id) \(counts[$0.id] ?? 0)" }.joined(separator: " · ")
-        return "sessions \(perBNG) · component restarts \(restarts)"
+        let simulator = FileManager.default.contents(atPath: layout.simulatorStatusPath)
+            .flatMap { try? JSONDecoder().decode(SubscriberSimulator.Stats.self, from: $0) }
+        return "sessions \(perBNG) · component restarts \(restarts)" + (simulator.map { " · sim: \($0.line)" } ?? "")
     }
 
     /// Stops every component, removes the network and (with `stopServices`) the services.

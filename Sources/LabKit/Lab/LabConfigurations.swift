@@ -79,7 +79,7 @@ public struct LabConfigurations: Sendable {
             shaping:
               ifb: ifb0
             timers:
-              interim_interval: 60
+              interim_interval: 15
               counters_interval: 5
               health_interval: 10
             management:

@@ -38,6 +38,8 @@ public struct LabLayout: Sendable {
     public func relayConfigPath(_ node: String) -> String { directory + "/\(node)/relay.json" }
     public func logPath(_ component: String) -> String { logDirectory + "/\(component).log" }
     public var webRoot: String { directory + "/www" }
+    /// aether-sim's counters while it runs under the lab.
+    public var simulatorStatusPath: String { directory + "/sim/status.json" }
 
     // MARK: Namespaces
 
