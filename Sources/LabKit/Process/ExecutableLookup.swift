@@ -17,9 +17,10 @@ enum ExecutableLookup {
                           "\(name) is not installed (not found on PATH or in sbin); run `make deps`")
     }
 
-    /// The search path children get, so tools they run (dhclient-script calls `ip`) are found.
-    static var childSearchPath: String {
-        let current = getenv("PATH").map { String(cString: $0) } ?? ""
+    /// The search path children get, so tools they run (dhclient-script calls `ip`) are found:
+    /// `base` (default: ours) followed by the sbin and bin folders it lacks.
+    static func childSearchPath(extending base: String? = nil) -> String {
+        let current = base ?? getenv("PATH").map { String(cString: $0) } ?? ""
         let parts = current.split(separator: ":").map(String.init)
         return (parts + fallbackDirectories.filter { !parts.contains($0) }).joined(separator: ":")
     }

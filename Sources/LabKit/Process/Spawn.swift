@@ -33,7 +33,7 @@ enum Spawn {
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
 
         var environmentPairs = environment ?? currentEnvironment()
-        environmentPairs["PATH"] = ExecutableLookup.childSearchPath
+        environmentPairs["PATH"] = ExecutableLookup.childSearchPath(extending: environmentPairs["PATH"])
         let envStrings = environmentPairs.map { "\($0.key)=\($0.value)" }
 
         var pid: pid_t = 0

@@ -42,7 +42,7 @@ public final class HostDHCPClient: Sendable {
             try? FileManager.default.removeItem(atPath: events)
             let process = try namespace.spawn(["udhcpc", "-f", "-R", "-i", "eth0", "-s", script, "-x", "hostname:\(host)",
                                                "-t", "4", "-T", "2", "-A", "3"], logPath: directory + "/\(host).udhcpc.log",
-                                              environment: ["AETHER_UDHCPC_EVENTS": events, "PATH": ExecutableLookup.childSearchPath])
+                                              environment: ["AETHER_UDHCPC_EVENTS": events, "PATH": ExecutableLookup.childSearchPath()])
             do {
                 try await Readiness.wait(for: "udhcpc on \(host)", timeoutSeconds: timeoutSeconds) {
                     guard process.isRunning else { return true }

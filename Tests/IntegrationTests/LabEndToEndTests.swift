@@ -1,0 +1,175 @@
+import AetherTestSupport
+import Foundation
+import LabKit
+import Testing
+
+/// The user's main job, end to end: `aether-lab up` of the small topology with the simulator,
+/// subscribers online through real DHCP clients, access nodes, BNG, Kea and FreeRADIUS, the
+/// dashboard live in Chromium, the operator task pages run as written, and `aether-lab down`
+/// leaving nothing behind. Runs its own harness (profile `labtest`) beside the test one.
+@Suite("The lab, end to end", .serialized)
+struct LabEndToEndTests {
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    static let profile = "labtest"
+
+    /// What a lab can leave on the machine: its namespaces and `/etc/netns` entries, processes
+    /// that name its state folder, the root namespace's links, nftables ruleset and qdiscs,
+    /// cgroups named after Aether, and its state folder.
+    struct Footprint: Equatable, CustomStringConvertible {
+        var namespaces: [String]
+        var netnsFiles: [String]
+        var processes: [String]
+        var rootLinks: [String]
+        var rootRuleset: String
+        var rootQdiscs: String
+        var cgroups: [String]
+        var stateFolder: Bool
+
+        static func capture(state: String) async throws -> Footprint {
+            let prefix = "aet-\(profile)-"
+            let namespaces = ((try? FileManager.default.contentsOfDirectory(atPath: "/run/netns")) ?? []).filter { $0.hasPrefix(prefix) }.sorted()
+            let netns = ((try? FileManager.default.contentsOfDirectory(atPath: "/etc/netns")) ?? []).filter { $0.hasPrefix(prefix) }.sorted()
+            var processes: [String] = []
+            for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] where Int32(entry) != nil {
+                guard let data = FileManager.default.contents(atPath: "/proc/\(entry)/cmdline") else { continue }
+                let command = String(decoding: data.map { $0 == 0 ? 32 : $0 }, as: UTF8.self)
+                if command.contains(state + "/") || command.contains(prefix), !command.contains("swift-test"), !command.contains(".xctest") {
+                    processes.append(command)
+                }
+            }
+            let links = try await CommandRunner.check(["ip", "-o", "link", "show"]).standardOutput.split(separator: "\n")
+                .compactMap { $0.split(separator: ":").dropFirst().first.map { String($0).trimmingCharacters(in: .whitespaces) } }.sorted()
+            var cgroups: [String] = []
+            for hierarchy in (try? FileManager.default.contentsOfDirectory(atPath: "/sys/fs/cgroup")) ?? [] {
+                for group in (try? FileManager.default.contentsOfDirectory(atPath: "/sys/fs/cgroup/\(hierarchy)")) ?? []
+                where group.lowercased().contains("aether") || group.contains(profile) {
+                    cgroups.append("\(hierarchy)/\(group)")
+                }
+            }
+            return Footprint(namespaces: namespaces, netnsFiles: netns, processes: processes.sorted(), rootLinks: links,
+                             rootRuleset: try await CommandRunner.check(["nft", "list", "ruleset"]).standardOutput,
+                             rootQdiscs: try await CommandRunner.check(["tc", "qdisc", "show"]).standardOutput,
+                             cgroups: cgroups.sorted(), stateFolder: FileManager.default.fileExists(atPath: state))
+        }
+
+        var description: String {
+            "namespaces \(namespaces), /etc/netns \(netnsFiles), processes \(processes), root links \(rootLinks), cgroups \(cgroups), state folder \(stateFolder), ruleset \(rootRuleset.count) bytes, qdiscs:\n\(rootQdiscs)"
+        }
+    }
+
+    /// Every provisioned host stays online (no offline periods): any SESSION_STOP the test does
+    /// not cause itself is a flap.
+    static let simulator = """
+        {
+          "provision_fraction": 0.5, "unprovisioned_hosts": 1,
+          "dhcp_client_mix": { "dhclient": 1, "udhcpc": 1 }, "dhcp_attempts": 5,
+          "online_seconds": [3600, 3600], "offline_seconds": [], "iperf3_rate": "2M",
+          "traffic_commands": {
+            "curl": { "description": "pages", "weight": 3, "sleep_range": [1, 3],
+                      "commands": [{ "command": "curl -s -o /dev/null --max-time 5 http://{upstream}/1mb.bin", "description": "1 MiB" }] },
+            "dig": { "description": "DNS", "weight": 1, "sleep_range": [1, 3],
+                     "commands": [{ "command": "dig +short +time=2 +tries=1 www.{domain}", "description": "www" }] },
+            "iperf3": { "description": "short iperf3", "weight": 1, "sleep_range": [2, 4],
+                        "commands": [{ "command": "iperf3 -c {upstream} -p {iperf3_port} -t 2 -b {iperf3_rate} -R", "description": "download" }] }
+          }
+        }
+        """
+
+    @Test func theSmallLabServesSubscribersRunsTheOperatorTasksAndLeavesNothingBehind() async throws {
+        let state = HarnessConfiguration.defaultStateDirectory(profile: Self.profile)
+        let lab = try BuiltProducts.executable("aether-lab")
+        let folder = NSTemporaryDirectory() + "aether-lab-e2e-\(UInt32.random(in: 0...UInt32.max))"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        // A lab this profile left behind (a test killed mid-run) goes first: the "before" is a clean machine.
+        _ = try await CommandRunner.run([lab, "down", "--profile", Self.profile, "--purge"], timeoutSeconds: 120)
+        let before = try await Footprint.capture(state: state)
+        #expect(before.namespaces.isEmpty && before.processes.isEmpty && !before.stateFolder, "\(before)")
+
+        let simulatorPath = folder + "/simulator.json"
+        try Self.simulator.write(toFile: simulatorPath, atomically: true, encoding: .utf8)
+        do {
+            let up = try await CommandRunner.run([lab, "up", "--profile", Self.profile, "--topology", Self.repository + "/Examples/lab/small.yaml",
+                                                  "--simulator", simulatorPath, "--seed", "7", "--detach"], timeoutSeconds: 300)
+            let supervisorLog = (try? String(contentsOfFile: state + "/lab-supervisor.log", encoding: .utf8)) ?? ""
+
+            try #require(up.succeeded, "aether-lab up failed:\n\(up.standardOutput)\n\(up.standardError)\n\(supervisorLog)")
+            try await checkRunningLab(state: state, lab: lab, folder: folder)
+        } catch {
+            _ = try? await CommandRunner.run([lab, "down", "--profile", Self.profile, "--purge"], timeoutSeconds: 120)
+            throw error
+        }
+
+        let down = try await CommandRunner.run([lab, "down", "--profile", Self.profile, "--purge"], timeoutSeconds: 120)
+        #expect(down.succeeded, "\(down.standardOutput)\n\(down.standardError)")
+        let after = try await Footprint.capture(state: state)
+        #expect(after == before, "before: \(before)\nafter: \(after)")
+    }
+
+    private func checkRunningLab(state: String, lab: String, folder: String) async throws {
+        let status = try await CommandRunner.check([lab, "status", "--profile", Self.profile, "--json"])
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(status.standardOutput.utf8)) as? [String: Any])
+        let base = try #require(report["api_url"] as? String)
+        let api = LabAPIClient(baseURL: base, token: nil)
+        // 4 hosts: 2 provisioned, 1 unprovisioned, 1 left for the provisioning page.
+        var sessions: [[String: Any]] = []
+        try await Readiness.wait(for: "the simulator's three hosts in sessions_active", timeoutSeconds: 180) {
+            sessions = try await api.list("/api/sessions/active")
+            return sessions.count == 3 && sessions.allSatisfy { ["AUTHORIZED", "REJECTED"].contains($0["auth_state"] as? String) }
+        }
+        #expect(sessions.filter { $0["auth_state"] as? String == "AUTHORIZED" }.count == 2)
+        let rejected = try #require(sessions.first { $0["auth_state"] as? String == "REJECTED" })
+        // The rejected host is blocked: the simulator's commands there fail and none gets through.
+        let simulatorStatus = state + "/lab/sim/status.json"
+        try await Readiness.wait(for: "commands of the unprovisioned host refused", timeoutSeconds: 60) {
+            guard let data = FileManager.default.contents(atPath: simulatorStatus),
+                  let stats = try? JSONDecoder().decode(SubscriberSimulator.Stats.self, from: data) else { return false }
+            return stats.commandsBlocked >= 2 && stats.commandsSucceeded >= 4
+        }
+        let stats = try JSONDecoder().decode(SubscriberSimulator.Stats.self, from: try #require(FileManager.default.contents(atPath: simulatorStatus)))
+        #expect(stats.commandsLeaked == 0, "an unprovisioned host's command got through: \(stats)")
+        #expect(stats.commandsFailed == 0, "a provisioned host's command failed (see \(state)/lab/logs/aether-sim.log): \(stats)")
+        #expect(rejected["download_kbps"] == nil || rejected["download_kbps"] is NSNull)
+
+        // The dashboard, as a newcomer opens it.
+        let browser = try BackgroundProcess(["/usr/bin/python3", Self.repository + "/Tests/Browser/lab_dashboard.py"],
+                                            logPath: folder + "/browser.log",
+                                            environment: ["AETHER_URL": base, "AETHER_SCREENSHOTS": folder, "PATH": "/usr/bin:/bin", "HOME": folder])
+        try await Readiness.wait(for: "the dashboard checks in Chromium", timeoutSeconds: 240) {
+            if browser.log().contains("RESULT ok") { return true }
+            guard browser.isRunning else { throw LabKitError(.commandFailed, "lab_dashboard.py failed:\n\(browser.log())") }
+            return false
+        }
+
+        // The operator pages, as written; the restart page before the disconnect one, whose
+        // ended session would otherwise come back on the host's next renewal.
+        let environment = ProcessInfo.processInfo.environment.merging([
+            "AETHER_PROFILE": Self.profile,
+            "PATH": (lab as NSString).deletingLastPathComponent + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/sbin:/usr/bin:/sbin:/bin"),
+        ]) { $1 }
+        var outputs: [String: String] = [:]
+        for page in ["provision-and-change-plan", "restart-a-bng", "disconnect-a-subscriber"] {
+            let text = try String(contentsOfFile: Self.repository + "/Docs/tasks/\(page).md", encoding: .utf8)
+            let script = "set -euo pipefail\n" + MarkdownBlocks.fenced("bash", in: text).joined(separator: "\n")
+            let result = try await CommandRunner.run(["/bin/bash", "-c", script], environment: environment, timeoutSeconds: 180)
+            #expect(result.succeeded, "Docs/tasks/\(page).md failed:\n\(result.standardOutput)\n\(result.standardError)")
+            outputs[page] = result.standardOutput
+            print("Docs/tasks/\(page).md printed:\n\(result.standardOutput)")
+        }
+        let provisioning = outputs["provision-and-change-plan"] ?? ""
+        #expect(provisioning.contains("\"AUTHORIZED\""), "\(provisioning)")
+        #expect(provisioning.contains("\"outcome\": \"ack\""), "\(provisioning)")
+        #expect(provisioning.contains("CoA-ACK"), "\(provisioning)")
+        let rates = provisioning.split(separator: "\n").last { $0.hasPrefix("download now") }.map(String.init) ?? ""
+        let numbers = rates.split(whereSeparator: { !$0.isNumber }).map(String.init)
+        #expect(numbers.count == 2 && numbers[0] == numbers[1], "the CoA did not reshape the line: \(rates)")
+        let restart = outputs["restart-a-bng"] ?? ""
+        #expect(restart.contains("sessions unchanged: yes"), "\(restart)")
+        let stopsLine = restart.split(separator: "\n").last { $0.hasPrefix("stops now") }.map(String.init) ?? ""
+        let stops = stopsLine.split(whereSeparator: { !$0.isNumber }).map(String.init)
+        #expect(stops.count == 2 && stops[0] == stops[1], "the restart stopped sessions: \(stopsLine)")
+        let disconnect = outputs["disconnect-a-subscriber"] ?? ""
+        #expect(disconnect.contains("Disconnect-ACK"), "\(disconnect)")
+        #expect(disconnect.contains("ended: "), "\(disconnect)")
+        #expect(!disconnect.contains("ended: \n") && !disconnect.hasSuffix("ended: "), "\(disconnect)")
+    }
+}
