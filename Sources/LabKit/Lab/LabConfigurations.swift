@@ -32,15 +32,9 @@ public struct LabConfigurations: Sendable {
         try StateFiles.writePrivate(Data((endpoints.redis.password ?? "").utf8), to: secrets + "/redis")
         try StateFiles.writePrivate(Data((endpoints.postgres.oss.password ?? "").utf8), to: secrets + "/oss-db")
         try StateFiles.writePrivate(Data((endpoints.postgres.radius.password ?? "").utf8), to: secrets + "/radius-db")
-        for (file, length) in [("subscriber-password", 16), ("api-token", 32)] where !StateFiles.exists(secrets + "/" + file) {
-            try StateFiles.writePrivate(Data(Self.randomToken(length: length).utf8), to: secrets + "/" + file)
+        for file in ["subscriber-password", "api-token"] where !StateFiles.exists(secrets + "/" + file) {
+            try StateFiles.writePrivate(Data(HarnessSecrets.randomToken().utf8), to: secrets + "/" + file)
         }
-    }
-
-    static func randomToken(length: Int) -> String {
-        let alphabet = Array("abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789")
-        var generator = SystemRandomNumberGenerator()
-        return String((0..<length).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &generator)] })
     }
 
     // MARK: aether-bng

@@ -229,6 +229,14 @@ extension LabTopology {
         guard !bngs.isEmpty else { throw fail("bngs", "at least one BNG is needed") }
         guard !accessNodes.isEmpty else { throw fail("access_nodes", "at least one access node is needed") }
 
+        guard upstream.network.overlaps(Self.reservedServicesNetwork) == false else {
+            throw fail("upstream.network", "\(upstream.network) overlaps the services network \(Self.reservedServicesNetwork)")
+        }
+        guard (8...30).contains(upstream.network.prefixLength) else { throw fail("upstream.network", "\(upstream.network) must be a /8 to /30") }
+        guard upstream.network.contains(upstream.address), upstream.address != upstream.network.address,
+              upstream.address != upstream.network.lastAddress else {
+            throw fail("upstream.address", "\(upstream.address) is not a host address of upstream.network \(upstream.network)")
+        }
         var ids: [String: String] = [:]
         for (index, bng) in bngs.enumerated() {
             let path = "bngs.\(index)"
@@ -272,14 +280,6 @@ extension LabTopology {
         }
         for (index, bng) in bngs.enumerated() where !accessNodes.contains(where: { $0.bng == bng.id }) {
             throw fail("bngs.\(index)", "BNG \"\(bng.id)\" has no access node (give one access_nodes entry bng: \(bng.id))")
-        }
-        guard upstream.network.overlaps(Self.reservedServicesNetwork) == false else {
-            throw fail("upstream.network", "\(upstream.network) overlaps the services network \(Self.reservedServicesNetwork)")
-        }
-        guard (8...30).contains(upstream.network.prefixLength) else { throw fail("upstream.network", "\(upstream.network) must be a /8 to /30") }
-        guard upstream.network.contains(upstream.address), upstream.address != upstream.network.address,
-              upstream.address != upstream.network.lastAddress else {
-            throw fail("upstream.address", "\(upstream.address) is not a host address of upstream.network \(upstream.network)")
         }
         let labels = upstream.domain.split(separator: ".", omittingEmptySubsequences: false)
         guard !labels.isEmpty, labels.allSatisfy({ !$0.isEmpty && $0.count <= 63 && $0.allSatisfy { ($0.isASCII && ($0.isLetter || $0.isNumber)) || $0 == "-" } }) else {
