@@ -103,6 +103,10 @@ struct LabEndToEndTests {
         #expect(down.succeeded, "\(down.standardOutput)\n\(down.standardError)")
         let after = try await Footprint.capture(state: state)
         #expect(after == before, "before: \(before)\nafter: \(after)")
+        // AETHER_KEEP_TEST_LOGS=1 keeps the folder (simulator file, browser log, screenshot).
+        if ProcessInfo.processInfo.environment["AETHER_KEEP_TEST_LOGS"] == nil {
+            try? FileManager.default.removeItem(atPath: folder)
+        }
     }
 
     private func checkRunningLab(state: String, lab: String, folder: String) async throws {

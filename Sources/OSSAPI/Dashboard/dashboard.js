@@ -32,7 +32,7 @@ export function mountDashboard(root, { feed, notify }) {
     $('#card-sessions .value').textContent = number(stats.active_sessions);
     $('#card-sessions .sub').textContent = `${bytes(stats.active_traffic.bytes_down)} ↓ · ${bytes(stats.active_traffic.bytes_up)} ↑ on live sessions · ${number(stats.history_sessions)} finished`;
     $('#card-nodes .value').textContent = `${number(stats.access_nodes_online)} / ${number(stats.access_nodes_total)}`;
-    $('#card-nodes .sub').textContent = 'reported alive within the heartbeat timeout';
+    $('#card-nodes .sub').textContent = 'alive as their BNGs report them, on BNGs that are online';
     $('#card-events .value').textContent = number(stats.events_ingested);
     $('#card-events .sub').textContent = `from ${number(stats.bngs_online)} of ${number(stats.bngs_total)} BNGs online, each exactly once`;
     const average = stats.rolling_average;
