@@ -210,7 +210,7 @@ let package = Package(
         .executableTarget(
             name: "aether-api",
             dependencies: [
-                "OSSAPI", "OSSKit", "AetherDaemon",
+                "OSSAPI", "OSSKit", "AetherDaemon", "LabKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -34,15 +34,26 @@ extension APIServer {
             let known = previous.withLock { $0 }
             let watchedIDs = Array(watched)
             let sequences: [String: Int64] = try await query { connection in
-                var sequences: [String: Int64] = membership || known == nil ? [:] : known ?? [:]
-                let rows = membership || known == nil
-                    ? try connection.preparedQuery("SELECT session_id, last_seq FROM sessions_active", bindings: []).rows
-                    : watchedIDs.isEmpty ? [] : try connection.preparedQuery("SELECT session_id, last_seq FROM sessions_active WHERE session_id = ANY($1::uuid[])",
-                                                                               bindings: [PostgresArray(texts: watchedIDs)]).rows
-                for row in rows {
-                    if let id = row[0], let seq = row[1].flatMap(Int64.init) { sequences[id] = seq }
+                func read(_ rows: [[String?]]) -> [String: Int64] {
+                    var read: [String: Int64] = [:]
+                    for row in rows {
+                        if let id = row[0], let seq = row[1].flatMap(Int64.init) { read[id] = seq }
+                    }
+                    return read
                 }
-                return sequences
+                func everything() throws -> [String: Int64] {
+                    read(try connection.preparedQuery("SELECT session_id, last_seq FROM sessions_active", bindings: []).rows)
+                }
+                guard !membership, let known else { return try everything() }
+                let watchedNow = watchedIDs.isEmpty ? [:] : read(try connection.preparedQuery(
+                    "SELECT session_id, last_seq FROM sessions_active WHERE session_id = ANY($1::uuid[])",
+                    bindings: [PostgresArray(texts: watchedIDs)]).rows)
+                // A watched session that came or went although no NOTIFY said so yet (the tick ran
+                // between a commit and its notification): membership changed, so read it all.
+                if watchedNow.keys.contains(where: { known[$0] == nil }) || watchedIDs.contains(where: { known[$0] != nil && watchedNow[$0] == nil }) {
+                    return try everything()
+                }
+                return known.merging(watchedNow) { $1 }
             }
             let before = previous.withLock { stored in
                 defer { stored = sequences }

@@ -50,10 +50,12 @@ public final class APIServer: Sendable {
     let latency: Timer
     let totals: ResultCache<Int64>
     let statsCache: ResultCache<Stats>
+    let lab: LabDirectory?
 
     public init(settings: APISettings, database: PostgresExecutor, provisioning: RADIUSProvisioning?, coa: DynamicAuthorizationSender?,
-                feed: ChangeFeed, logger: Logger = Logger(label: "aether.api")) {
+                feed: ChangeFeed, lab: LabDirectory? = nil, logger: Logger = Logger(label: "aether.api")) {
         self.settings = settings
+        self.lab = lab
         self.database = database
         self.provisioning = provisioning
         self.coa = coa
@@ -70,7 +72,7 @@ public final class APIServer: Sendable {
     /// Every operation, in documentation order.
     public var routes: [APIRoute] {
         sessionRoutes() + eventRoutes() + routerRoutes() + bngRoutes() + planRoutes() + customerRoutes() + serviceRoutes()
-            + statsRoutes() + systemRoutes()
+            + statsRoutes() + labRoutes() + systemRoutes()
     }
 
     /// The router: every table route, the stream, the document, the dashboard.

@@ -136,7 +136,9 @@ public final class ChangeFeed: Service, Sendable {
             do {
                 if connection == nil {
                     let opened = try PostgresConnection(info)
-                    try opened.listen(channel)
+                    // The projection signals `<channel>.<schema>`: this OSS's schema only.
+                    let schema = try opened.query("SELECT current_schema() AS schema").value("schema") ?? "public"
+                    try opened.listen("\(channel).\(schema)")
                     connection = opened
                     state.withLock { $0.membership = true }
                     doorbell.ring()

@@ -9,6 +9,7 @@ extension APIServer {
         "Plan": Plan.schema, "Customer": Customer.schema, "CustomerListing": CustomerListing.schema, "Service": ServiceRecord.schema,
         "Stats": Stats.schema, "RollingAverage": RollingAverage.schema, "TrafficSeries": TrafficSeries.schema,
         "DynamicAuthorizationResult": DynamicAuthorizationResult.schema, "Health": Health.schema, "Error": APIError.schema,
+        "Lab": LabView.schema, "LabDemoResult": LabDemoResult.schema,
     ]
 
     /// The OpenAPI 3.1 document, built from ``routes`` and ``components``.

@@ -152,6 +152,23 @@ public struct OSSConfiguration: Hashable, Sendable, Codable {
         }
     }
 
+    /// The lab this API serves a topology page and demo commands for (aether-lab writes it).
+    public struct Lab: Hashable, Sendable, Codable {
+        /// The lab's topology file.
+        public var topology: String
+        /// The simulator file whose demo commands the dashboard may run (none: no demo panel).
+        public var simulator: String?
+        /// The harness profile the lab runs under (its namespaces are `aet-<profile>-…`).
+        public var profile: String
+        /// That profile's state folder.
+        public var stateDirectory: String
+
+        enum CodingKeys: String, CodingKey {
+            case topology, simulator, profile
+            case stateDirectory = "state_directory"
+        }
+    }
+
     public var postgres: Postgres
     public var redis: Redis?
     public var ingestor: Ingestor?
@@ -159,6 +176,7 @@ public struct OSSConfiguration: Hashable, Sendable, Codable {
     public var api: API?
     public var provisioning: Provisioning?
     public var coa: CoA?
+    public var lab: Lab?
 
     /// Reads and checks a YAML file; every error names the file and the key.
     public static func load(path: String) throws -> OSSConfiguration {
@@ -278,6 +296,13 @@ extension OSSConfiguration {
             options.coa = .init(secret: secret, port: UInt16(port), targets: coa.targets ?? [:],
                                 timeout: coa.timeout?.duration ?? .seconds(2), networkNamespace: coa.networkNamespace)
         }
+        if let lab {
+            for (key, path) in [("lab.topology", lab.topology), ("lab.state_directory", lab.stateDirectory)] + (lab.simulator.map { [("lab.simulator", $0)] } ?? [])
+            where !path.hasPrefix("/") {
+                throw fail(key, "\"\(path)\" must be an absolute path")
+            }
+        }
+        options.lab = lab
         return options
     }
 }
@@ -311,6 +336,7 @@ public struct OSSAPIOptions: Sendable {
     public var cacheTTL: Duration
     public var provisioning: Provisioning?
     public var coa: CoA?
+    public var lab: OSSConfiguration.Lab?
 }
 
 /// Everything the OSS daemons need, defaults applied and secrets read.

@@ -52,10 +52,13 @@ public struct OSSProjection: EventProjection {
         // Delivered at commit, once per transaction: every API process's change feed wakes, and
         // knows whether sessions came or went ("sessions") or only counters moved ("counters").
         let membership = events.contains { $0.payload.eventType == .sessionStart || $0.payload.eventType == .sessionStop }
-        try connection.query("SELECT pg_notify($1, $2)", [Self.changeChannel, membership ? Self.membershipChanged : Self.countersChanged])
+        // The channel names the schema: OSS instances sharing a database never wake each other.
+        try connection.query("SELECT pg_notify($1 || '.' || current_schema(), $2)",
+                             [Self.changeChannel, membership ? Self.membershipChanged : Self.countersChanged])
     }
 
-    /// The `NOTIFY` channel each committed batch signals.
+    /// The `NOTIFY` channel each committed batch signals, followed by `.` and the schema
+    /// (`oss_changes.public`).
     public static let changeChannel = "oss_changes"
     /// The payload of a batch in which sessions started or stopped.
     public static let membershipChanged = "sessions"

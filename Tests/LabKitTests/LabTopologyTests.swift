@@ -89,7 +89,8 @@ struct LabTopologyTests {
         let topology = try LabTopology.load(path: Self.repository + "/Examples/lab/topology.yaml")
         let layout = LabLayout(topology: topology, harness: .lab(stateDirectory: "/var/lib/aether/lab"))
         let endpoints = ServiceEndpoints.example(layout.harnessForLab)
-        let configurations = LabConfigurations(layout: layout, endpoints: endpoints)
+        let configurations = LabConfigurations(layout: layout, endpoints: endpoints, topologyPath: "/lab/topology.yaml",
+                                               simulatorPath: Self.repository + "/Examples/lab/simulator.json")
         for bng in topology.bngs {
             let settings = try BNGConfiguration.decode(try configurations.bngConfiguration(bng), source: "bng.yaml")
             #expect(settings.subscribers.accessNodes.map(\.remoteID) == topology.accessNodes(of: bng.id).map(\.id))
@@ -100,6 +101,7 @@ struct LabTopologyTests {
         #expect(relay.ports.count == 7 && relay.ports["p7"] == RelayAgentIdentifier(text: "an-03/7"))
         let oss = try OSSConfiguration.decode(try configurations.ossConfiguration(), source: "oss.yaml")
         #expect(oss.coa?.networkNamespace == "aet-lab-svc")
+        #expect(oss.lab?.topology == "/lab/topology.yaml" && oss.lab?.profile == "lab")
         // Kea: one subnet per access node, its gateway as relay address, DNS from the upstream.
         #expect(layout.keaSubnets.count == 7)
         #expect(layout.keaSubnets[1].relayAddress == IPv4Address(100, 64, 1, 65))

@@ -35,8 +35,25 @@ struct APIRouteTests {
         }
     }
 
+    /// The walk's lab: two hosts on `an-t1` (one with the script's session), a demo group the
+    /// simulator file allows and one it does not; commands "run" by echoing what was asked.
+    static let lab = LabDirectory(
+        name: "test-lab",
+        nodes: [
+            .init(id: "upstream", kind: "upstream", address: "192.0.2.2"), .init(id: "services", kind: "services", address: "198.18.0.1"),
+            .init(id: "bng-t1", kind: "bng", parent: "upstream"), .init(id: "an-t1", kind: "access_node", parent: "bng-t1"),
+            .init(id: "h-an-t1-1", kind: "host", parent: "an-t1", remoteID: "an-t1", circuitID: "an-t1/1", mac: "02:aa:00:00:00:01"),
+            .init(id: "h-an-t1-9", kind: "host", parent: "an-t1", remoteID: "an-t1", circuitID: "an-t1/9", mac: "02:aa:00:00:00:09"),
+        ],
+        demoGroups: [.init(name: "curl", description: "pages", commands: [.init(index: 0, command: "curl http://{upstream}/", description: "home")])],
+        refusedGroups: ["iperf3"]) { host, group, index in
+            .init(command: "curl http://192.0.2.2/ # \(host) \(group) \(index)", exitCode: 7, output: "curl: (7) refused\n", seconds: 0.25)
+        }
+
     @Test func everyRouteAnswersWithItsDocumentedShape() async throws {
-        try await APITestBed.run { bed in
+        var options = APITestBed.Options()
+        options.lab = Self.lab
+        try await APITestBed.run(options) { bed in
             // Inventory first, so the access node's ROUTER_UPDATE finds its row.
             let router = try await bed.call("createRouter", body: #"{"router_name":"an-t1","giaddr":"100.64.9.1","bng_id":"bng-t1","total_interfaces":4}"#)
             #expect(router.status == .created)
@@ -145,6 +162,22 @@ struct APIRouteTests {
             #expect(try await bed.call("deleteCustomer", path: ["customer_id": "\(customerID)"]).status == .noContent)
             #expect(try await bed.call("deleteRouter", path: ["router_name": "an-t1"]).status == .noContent)
             #expect(try await bed.call("getRouter", path: ["router_name": "an-t1"]).status == .notFound)
+
+            // The lab page: live state by the session on each host's line, demo commands allow-listed.
+            let lab = try await bed.call("getLab")
+            let states = Dictionary(uniqueKeysWithValues: (lab.data?["nodes"]?.array ?? []).compactMap { node in
+                node["id"]?.string.map { ($0, node["status"]?.string ?? "") }
+            })
+            #expect(states == ["upstream": "configured", "services": "configured", "bng-t1": "offline", "an-t1": "offline",
+                               "h-an-t1-1": "AUTHORIZED", "h-an-t1-9": "offline"])
+            #expect(lab.data?["demo_groups"]?.array.first?["name"]?.string == "curl")
+            let demo = try await bed.call("runLabDemo", body: #"{"host":"h-an-t1-1","group":"curl","command":0}"#)
+            #expect(demo.data?["exit_code"]?.int == 7)
+            #expect(demo.data?["command"]?.string == "curl http://192.0.2.2/ # h-an-t1-1 curl 0")
+            #expect(try await bed.call("runLabDemo", body: #"{"host":"h-an-t1-1","group":"iperf3","command":0}"#).status == .forbidden)
+            #expect(try await bed.call("runLabDemo", body: #"{"host":"h-nowhere","group":"curl","command":0}"#).status == .notFound)
+            #expect(try await bed.call("runLabDemo", body: #"{"host":"h-an-t1-1","group":"rm","command":0}"#).status == .badRequest)
+            #expect(try await bed.call("runLabDemo", body: #"{"host":"h-an-t1-1","group":"curl","command":3}"#).status == .badRequest)
 
             let every = Set(bed.server.routes.map(\.operationID))
             #expect(bed.coverage.operations == every, "not exercised: \(every.subtracting(bed.coverage.operations).sorted())")

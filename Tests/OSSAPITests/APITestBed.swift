@@ -36,6 +36,7 @@ struct APITestBed {
         var provisioning: ((PostgresConnectionInfo) -> RADIUSProvisioning.Settings)?
         var coa: DynamicAuthorizationSender?
         var groupPrefix = "aether-plan-"
+        var lab: LabDirectory?
     }
 
     static func run<T: Sendable>(_ options: Options = Options(), _ body: @Sendable (APITestBed) async throws -> T) async throws -> T {
@@ -48,7 +49,7 @@ struct APITestBed {
             let feed = ChangeFeed(listen: info, interval: .milliseconds(100), refresh: .seconds(1))
             let provisioning = options.provisioning.map { RADIUSProvisioning($0(info)) }
             let server = APIServer(settings: APISettings(token: token, groupPrefix: options.groupPrefix, cacheTTL: .zero), database: database,
-                                   provisioning: provisioning, coa: options.coa, feed: feed)
+                                   provisioning: provisioning, coa: options.coa, feed: feed, lab: options.lab)
             let router = server.router(metrics: { "aether_api_requests_total 1\n" })
             let services: [any Service] = [database, feed] + (provisioning.map { [$0] } ?? [])
             let app = Application(router: router, services: services)

@@ -62,11 +62,19 @@ struct ConfigurationOption: ParsableArguments {
         }
         let feed = ChangeFeed(listen: info, interval: options.streamInterval, logger: logger)
         services.append(feed)
+        var lab: LabDirectory?
+        if let settings = options.lab {
+            do {
+                lab = try LabDirectory.make(settings)
+            } catch {
+                throw ValidationError("\(config): key \"lab\": \(error)")
+            }
+        }
         let server = APIServer(settings: APISettings(token: options.token, heartbeatTimeoutSeconds: options.heartbeatTimeoutSeconds,
                                                      userNameFormat: userNameFormat, groupPrefix: options.provisioning?.groupPrefix ?? "aether-plan-",
                                                      dashboardDirectory: options.dashboardDirectory, chartJSDirectory: options.chartJSDirectory,
                                                      cacheTTL: options.cacheTTL),
-                               database: database, provisioning: provisioning, coa: coa, feed: feed, logger: logger)
+                               database: database, provisioning: provisioning, coa: coa, feed: feed, lab: lab, logger: logger)
         return (server, services)
     }
 }

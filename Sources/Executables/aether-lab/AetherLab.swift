@@ -86,14 +86,13 @@ extension AetherLab {
             }
             try Supervisor.becomeSubreaper()
             _ = try options.harness()  // logging
-            let lab = try Lab(topologyPath: path, harness: configuration) { line in
+            let simulatorPath = simulator.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
+            let lab = try Lab(topologyPath: path, harness: configuration, simulatorPath: simulatorPath) { line in
                 print(line)
                 fflush(nil)
             }
             try await lab.up()
-            if let simulator {
-                try await lab.startSimulator(configuration: URL(fileURLWithPath: simulator).standardizedFileURL.path, seed: seed)
-            }
+            try await lab.startSimulator(seed: seed)
             lab.markReady()
             print("The lab is running. Press Ctrl-C (or send SIGTERM, or run `aether-lab down`) to stop it.")
             fflush(nil)

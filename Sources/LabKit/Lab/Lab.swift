@@ -35,14 +35,19 @@ public struct LabState: Sendable, Codable {
 public final class Lab: Sendable {
     public let layout: LabLayout
     public let topologyPath: String
+    /// The simulator file aether-sim runs and the dashboard's demo panel offers (nil: neither).
+    public let simulatorPath: String?
     let supervisor: LabSupervisor
     let progress: @Sendable (String) -> Void
 
-    public init(topologyPath: String, harness: HarnessConfiguration, progress: @escaping @Sendable (String) -> Void) throws {
+    public init(topologyPath: String, harness: HarnessConfiguration, simulatorPath: String? = nil,
+                progress: @escaping @Sendable (String) -> Void) throws {
         let topology = try LabTopology.load(path: topologyPath)
+        if let simulatorPath { _ = try SimulatorConfiguration.load(path: simulatorPath) }
         let layout = LabLayout(topology: topology, harness: harness)
         self.layout = layout
         self.topologyPath = topologyPath
+        self.simulatorPath = simulatorPath
         self.progress = progress
         let statePath = layout.statePath
         let state = LabState(name: topology.name, profile: harness.profile, topologyPath: topologyPath,
@@ -70,7 +75,7 @@ public final class Lab: Sendable {
         let started = MonotonicClock.now
         do {
             let endpoints = try await step("services (PostgreSQL, Redis, Kea, FreeRADIUS)") { try await harness.start() }
-            let configurations = LabConfigurations(layout: layout, endpoints: endpoints)
+            let configurations = LabConfigurations(layout: layout, endpoints: endpoints, topologyPath: topologyPath, simulatorPath: simulatorPath)
             try await step("configurations from \(topologyPath)") { try writeConfigurations(configurations) }
             try await step("OSS schema and seed") { try seedOSS(configurations, endpoints: endpoints) }
             try await step("network: \(layout.namespaces.count) namespaces") { try await buildNetwork(endpoints) }
@@ -251,8 +256,8 @@ public final class Lab: Sendable {
 
     /// Starts aether-sim against this lab as a supervised component (its counters in
     /// `sim/status.json`, shown in the lab's status line).
-    public func startSimulator(configuration: String, seed: UInt64) async throws {
-        _ = try SimulatorConfiguration.load(path: configuration)
+    public func startSimulator(seed: UInt64) async throws {
+        guard let configuration = simulatorPath else { return }
         let statusPath = layout.simulatorStatusPath
         try? FileManager.default.removeItem(atPath: statusPath)
         try StateFiles.makeDirectory(layout.directory + "/sim", mode: 0o755)

@@ -15,10 +15,15 @@ import ServiceSupport
 public struct LabConfigurations: Sendable {
     public let layout: LabLayout
     public let endpoints: ServiceEndpoints
+    /// The files aether-api's lab page reads: the topology and the simulator's demo commands.
+    public let topologyPath: String
+    public let simulatorPath: String?
 
-    public init(layout: LabLayout, endpoints: ServiceEndpoints) {
+    public init(layout: LabLayout, endpoints: ServiceEndpoints, topologyPath: String, simulatorPath: String? = nil) {
         self.layout = layout
         self.endpoints = endpoints
+        self.topologyPath = topologyPath
+        self.simulatorPath = simulatorPath
     }
 
     var topology: LabTopology { layout.topology }
@@ -143,6 +148,11 @@ public struct LabConfigurations: Sendable {
             coa:
               secret: { file: \(secrets)/radius }
               network_namespace: \(endpoints.servicesNamespace.name)
+            lab:
+              topology: \(topologyPath)
+            \(simulatorPath.map { "  simulator: \($0)" } ?? "")
+              profile: \(layout.harness.profile)
+              state_directory: \(layout.harness.stateDirectory)
 
             """
         let configuration = try OSSConfiguration.decode(text, source: layout.ossConfigPath)

@@ -59,7 +59,7 @@ public final class SubscriberSimulator: Sendable {
     let directory: String
     let log: @Sendable (String) -> Void
     private let stats = Mutex(Stats())
-    private let freePorts: Mutex<[UInt16]>
+    let commands: LabCommands
 
     public init(layout: LabLayout, configuration: SimulatorConfiguration, api: LabAPIClient, seed: UInt64,
                 directory: String, log: @escaping @Sendable (String) -> Void) {
@@ -69,7 +69,7 @@ public final class SubscriberSimulator: Sendable {
         self.seed = seed
         self.directory = directory
         self.log = log
-        freePorts = Mutex(layout.topology.upstream.iperf3Ports)
+        commands = LabCommands(layout: layout, iperf3Rate: configuration.iperf3Rate)
     }
 
     public var currentStats: Stats { stats.withLock { $0 } }
@@ -210,26 +210,17 @@ public final class SubscriberSimulator: Sendable {
         return pause
     }
 
-    /// Runs `command` in the host's namespace (placeholders filled in); the exit status and output.
-    /// An iperf3 command waits for none: with every pool port busy it is skipped and counts as neither.
-    /// `provisioned` false counts the outcome as blocked (failed) or leaked (succeeded).
+    /// Runs `command` on `host`; nil when it needs an iperf3 port and the pool is busy (then it
+    /// counts as neither success nor failure). `provisioned` false counts the outcome as blocked
+    /// (failed) or leaked (succeeded).
+    @discardableResult
     public func execute(_ command: String, group: String, on host: LabTopology.Host, provisioned: Bool = true,
-                        timeoutSeconds: Double = 60) async -> (status: Int32, output: String)? {
-        var port: UInt16?
-        if command.contains("{iperf3_port}") {
-            port = freePorts.withLock { $0.isEmpty ? nil : $0.removeFirst() }
-            guard port != nil else { return nil }
-            stats.withLock { $0.iperf3Running += 1 }
-        }
-        defer {
-            if let port {
-                freePorts.withLock { $0.append(port) }
-                stats.withLock { $0.iperf3Running -= 1 }
-            }
-        }
-        let text = fill(command, port: port)
-        let result = try? await layout.hostNamespace(host).run(["sh", "-c", text], timeoutSeconds: timeoutSeconds)
-        let succeeded = result?.succeeded == true
+                        timeoutSeconds: Double = 60) async -> LabCommands.Outcome? {
+        let iperf = command.contains("{iperf3_port}")
+        if iperf { stats.withLock { $0.iperf3Running += 1 } }
+        defer { if iperf { stats.withLock { $0.iperf3Running -= 1 } } }
+        guard let outcome = await commands.run(command, on: host, timeoutSeconds: timeoutSeconds) else { return nil }
+        let succeeded = outcome.status == 0
         stats.withLock {
             switch (provisioned, succeeded) {
             case (true, true): $0.commandsSucceeded += 1
@@ -239,21 +230,11 @@ public final class SubscriberSimulator: Sendable {
             }
             $0.byGroup[group, default: 0] += 1
         }
-        let output = result.map { $0.standardOutput + $0.standardError } ?? "timed out after \(Int(timeoutSeconds)) s"
         if provisioned != succeeded {
-            let last = output.split(separator: "\n").last.map(String.init) ?? ""
-            log("\(host.name) (\(provisioned ? "provisioned" : "unprovisioned")): `\(text)` \(succeeded ? "got through" : "failed with status \(result?.status ?? 124)"): \(last)")
+            let last = outcome.output.split(separator: "\n").last.map(String.init) ?? ""
+            log("\(host.name) (\(provisioned ? "provisioned" : "unprovisioned")): `\(outcome.command)` \(succeeded ? "got through" : "failed with status \(outcome.status)"): \(last)")
         }
-        return (result?.status ?? 124, output)
-    }
-
-    func fill(_ command: String, port: UInt16?) -> String {
-        let upstream = layout.topology.upstream
-        return command.replacingOccurrences(of: "{upstream}", with: upstream.address.description)
-            .replacingOccurrences(of: "{domain}", with: upstream.domain)
-            .replacingOccurrences(of: "{iperf3_port}", with: port.map(String.init) ?? "\(upstream.iperf3Ports[0])")
-            .replacingOccurrences(of: "{iperf3_rate}", with: configuration.iperf3Rate)
-            .replacingOccurrences(of: "{interface}", with: "eth0")
+        return outcome
     }
 
     static func uniform(_ range: [Double], default value: Double, using random: inout SeededGenerator) -> Double {

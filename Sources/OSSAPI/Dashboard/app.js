@@ -2,6 +2,7 @@ import { Feed, token } from './api.js';
 import { mountDashboard } from './dashboard.js';
 import { mountProvisioning } from './provisioning.js';
 import { mountCustomer } from './customer.js';
+import { mountLab } from './lab.js';
 
 const feed = new Feed();
 const live = document.getElementById('live');
@@ -47,6 +48,7 @@ const pages = {
   dashboard: { title: 'Dashboard', mount: mountDashboard },
   provisioning: { title: 'Provisioning', mount: mountProvisioning },
   customers: { title: 'Customer', mount: mountCustomer },
+  lab: { title: 'Lab', mount: mountLab },
 };
 let unmount = null;
 
