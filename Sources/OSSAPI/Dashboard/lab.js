@@ -50,7 +50,6 @@ export function mountLab(root, { feed, notify }) {
     const hosts = byKind('host');
     const nodesOf = (parent, kind) => nodes.filter((n) => n.kind === kind && n.parent === parent);
     const step = 26, top = 30, rowGap = 110;
-    const width = Math.max(720, hosts.length * step + 80);
     const position = new Map();
     // Hosts spread along the bottom, grouped by access node; parents centred over children.
     let x = 40;
@@ -66,9 +65,15 @@ export function mountLab(root, { feed, notify }) {
       position.set(bng.id, { x: own.length ? (Math.min(...own) + Math.max(...own)) / 2 : x, y: top + rowGap });
     }
     const bngX = byKind('bng').map((b) => position.get(b.id).x);
-    const middle = bngX.length ? (Math.min(...bngX) + Math.max(...bngX)) / 2 : width / 2;
+    const middle = bngX.length ? (Math.min(...bngX) + Math.max(...bngX)) / 2 : 0;
     position.set('upstream', { x: middle - 90, y: top });
     position.set('services', { x: middle + 90, y: top });
+    // Centre the drawing, with room for the widest boxes at either end.
+    const xs = [...position.values()].map((p) => p.x);
+    const left = Math.min(...xs) - 60, right = Math.max(...xs) + 60;
+    const width = Math.max(720, right - left);
+    const shift = (width - (right - left)) / 2 - left;
+    for (const p of position.values()) p.x += shift;
 
     const svg = document.createElementNS(SVG, 'svg');
     svg.setAttribute('viewBox', `0 0 ${width} ${top + rowGap * 3 + 40}`);
@@ -97,6 +102,7 @@ export function mountLab(root, { feed, notify }) {
         node.bytes_down !== undefined && `${bytes(node.bytes_down)} ↓ ${bytes(node.bytes_up)} ↑`].filter(Boolean).join(' · ');
       if (node.kind === 'host') {
         add('circle', { cx: at.x, cy: at.y, r: 8, fill: color(node.status) }, group);
+        add('text', { x: at.x, y: at.y + 22, 'text-anchor': 'middle', class: 'port' }, group).textContent = node.circuit_id?.split('/').pop() ?? '';
         group.addEventListener('click', () => { $('#demo-host').value = node.id; });
       } else {
         const w = node.kind === 'access_node' ? 64 : 96;
