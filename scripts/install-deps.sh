@@ -8,6 +8,8 @@ PACKAGES=(
   pkg-config libpq-dev libhiredis-dev libnftables-dev
   # EventSourcing's durable outbox: GRDB over the system SQLite
   libsqlite3-dev
+  # the containerlab images' binaries use the static Swift standard library, whose FoundationNetworking links libcurl
+  libcurl4-openssl-dev
   # services the harness and the lab run
   postgresql redis-server redis-tools kea-dhcp4-server kea-ctrl-agent kea-admin
   freeradius freeradius-postgresql freeradius-utils

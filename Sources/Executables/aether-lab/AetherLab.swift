@@ -10,7 +10,7 @@ struct AetherLab: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "aether-lab",
         abstract: "Run the Aether ISP lab on this machine: services, namespaces, BNGs, subscribers.",
-        subcommands: [Up.self, Status.self, Restart.self, Down.self, Services.self])
+        subcommands: [Up.self, Status.self, Restart.self, Down.self, Export.self, Services.self])
 }
 
 /// Options every subcommand shares.
@@ -191,6 +191,30 @@ extension AetherLab {
             let configuration = try HarnessConfiguration.named(options.profile, stateDirectory: options.stateDirectory)
             _ = try options.harness()  // logging
             try await Lab.down(harness: configuration, topologyPath: topology, progress: { print($0) }, purge: purge)
+        }
+    }
+
+    struct Export: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Write the lab in another form.", subcommands: [Containerlab.self])
+    }
+
+    struct Containerlab: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "containerlab",
+            abstract: "Write the topology as a containerlab lab: topology.clab.yml, Dockerfiles, configurations, start scripts, README.",
+            discussion: "Examples/containerlab/ is this command's output for Examples/lab/topology.yaml (a test keeps it so).")
+
+        @OptionGroup var topology: TopologyOption
+
+        @Option(help: "Output folder (created; files of a previous export are replaced).")
+        var out: String
+
+        func run() async throws {
+            let path = try topology.path()
+            let export = ContainerlabExport(topology: try LabTopology.load(path: path), sourceName: (path as NSString).lastPathComponent)
+            try export.write(to: out)
+            let count = try export.files().count
+            print("wrote \(count) files to \(out); deploy with the steps in \(out)/README.md")
         }
     }
 
