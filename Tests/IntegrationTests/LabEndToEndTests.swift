@@ -1,5 +1,6 @@
 import AetherTestSupport
 import Foundation
+import Glibc
 import LabKit
 import Testing
 
@@ -23,7 +24,10 @@ struct LabEndToEndTests {
         var rootRuleset: String
         var rootQdiscs: String
         var cgroups: [String]
-        var stateFolder: Bool
+        /// What a running lab keeps in its state folder and must not outlive it: `lab.json`,
+        /// sockets and pid files (databases and logs may stay: they are data; so may lock files,
+        /// inert unless a running process holds them, and every process is in `processes`).
+        var runtimeFiles: [String]
 
         static func capture(state: String) async throws -> Footprint {
             let prefix = "aet-\(profile)-"
@@ -46,14 +50,22 @@ struct LabEndToEndTests {
                     cgroups.append("\(hierarchy)/\(group)")
                 }
             }
+            var runtime: [String] = []
+            let enumerator = FileManager.default.enumerator(atPath: state)
+            while let path = enumerator?.nextObject() as? String {
+                let name = (path as NSString).lastPathComponent
+                if path == "lab/lab.json" || name.hasSuffix(".pid") || name.hasSuffix(".sock") || name.hasPrefix(".s.PGSQL") {
+                    runtime.append(path)
+                }
+            }
             return Footprint(namespaces: namespaces, netnsFiles: netns, processes: processes.sorted(), rootLinks: links,
                              rootRuleset: try await CommandRunner.check(["nft", "list", "ruleset"]).standardOutput,
                              rootQdiscs: try await CommandRunner.check(["tc", "qdisc", "show"]).standardOutput,
-                             cgroups: cgroups.sorted(), stateFolder: FileManager.default.fileExists(atPath: state))
+                             cgroups: cgroups.sorted(), runtimeFiles: runtime.sorted())
         }
 
         var description: String {
-            "namespaces \(namespaces), /etc/netns \(netnsFiles), processes \(processes), root links \(rootLinks), cgroups \(cgroups), state folder \(stateFolder), ruleset \(rootRuleset.count) bytes, qdiscs:\n\(rootQdiscs)"
+            "namespaces \(namespaces), /etc/netns \(netnsFiles), processes \(processes), root links \(rootLinks), cgroups \(cgroups), runtime files \(runtimeFiles), ruleset \(rootRuleset.count) bytes, qdiscs:\n\(rootQdiscs)"
         }
     }
 
@@ -83,7 +95,7 @@ struct LabEndToEndTests {
         // A lab this profile left behind (a test killed mid-run) goes first: the "before" is a clean machine.
         _ = try await CommandRunner.run([lab, "down", "--profile", Self.profile, "--purge"], timeoutSeconds: 120)
         let before = try await Footprint.capture(state: state)
-        #expect(before.namespaces.isEmpty && before.processes.isEmpty && !before.stateFolder, "\(before)")
+        #expect(before.namespaces.isEmpty && before.processes.isEmpty && !FileManager.default.fileExists(atPath: state), "\(before)")
 
         let simulatorPath = folder + "/simulator.json"
         try Self.simulator.write(toFile: simulatorPath, atomically: true, encoding: .utf8)
@@ -99,14 +111,50 @@ struct LabEndToEndTests {
             throw error
         }
 
+        // The supervisor crashes (kill -9): its components, namespaces and services are orphans
+        // now, and `down` must still find and remove every one of them.
+        let supervisor = try #require(LabState.read(state + "/lab/lab.json")?.supervisor)
+        kill(supervisor.pid, SIGKILL)
+        try await Readiness.wait(for: "the killed supervisor gone", timeoutSeconds: 10) { !supervisor.isAlive }
         let down = try await CommandRunner.run([lab, "down", "--profile", Self.profile, "--purge"], timeoutSeconds: 120)
         #expect(down.succeeded, "\(down.standardOutput)\n\(down.standardError)")
         let after = try await Footprint.capture(state: state)
         #expect(after == before, "before: \(before)\nafter: \(after)")
+        #expect(!FileManager.default.fileExists(atPath: state), "down --purge left \(state)")
         // AETHER_KEEP_TEST_LOGS=1 keeps the folder (simulator file, browser log, screenshot).
         if ProcessInfo.processInfo.environment["AETHER_KEEP_TEST_LOGS"] == nil {
             try? FileManager.default.removeItem(atPath: folder)
         }
+    }
+
+    /// `make lab`'s way: `aether-lab up` in the foreground, then Ctrl-C (SIGINT). The lab and its
+    /// services go; the databases and logs stay for the next run, nothing that runs does.
+    @Test func ctrlCOnAForegroundLabRemovesItAndStopsItsServices() async throws {
+        let state = HarnessConfiguration.defaultStateDirectory(profile: Self.profile)
+        let lab = try BuiltProducts.executable("aether-lab")
+        _ = try await CommandRunner.run([lab, "down", "--profile", Self.profile, "--purge"], timeoutSeconds: 120)
+        let before = try await Footprint.capture(state: state)
+        let log = NSTemporaryDirectory() + "aether-lab-ctrlc-\(UInt32.random(in: 0...UInt32.max)).log"
+        defer { try? FileManager.default.removeItem(atPath: log) }
+        let foreground = try BackgroundProcess([lab, "up", "--profile", Self.profile, "--topology", Self.repository + "/Examples/lab/small.yaml"],
+                                               logPath: log)
+        do {
+            try await Readiness.wait(for: "the foreground lab up", timeoutSeconds: 240) {
+                guard foreground.isRunning else { throw LabKitError(.daemonExited, "aether-lab up exited:\n\(foreground.log())") }
+                return LabState.read(state + "/lab/lab.json")?.ready == true
+            }
+            #expect(foreground.log().contains("dashboard: http://127.0.0.1:38080/"))
+            let status = await foreground.stop(signal: SIGINT, withinSeconds: 120)
+            #expect(status == 0, "aether-lab up after Ctrl-C: status \(status.map(String.init) ?? "still running"):\n\(foreground.log().suffix(2000))")
+            #expect(foreground.log().contains("lab removed"))
+        } catch {
+            await foreground.terminate()
+            _ = try? await CommandRunner.run([lab, "down", "--profile", Self.profile, "--purge"], timeoutSeconds: 120)
+            throw error
+        }
+        let after = try await Footprint.capture(state: state)
+        #expect(after == before, "before: \(before)\nafter: \(after)")
+        _ = try await CommandRunner.run([lab, "down", "--profile", Self.profile, "--purge"], timeoutSeconds: 120)
     }
 
     private func checkRunningLab(state: String, lab: String, folder: String) async throws {
@@ -133,6 +181,20 @@ struct LabEndToEndTests {
         #expect(stats.commandsLeaked == 0, "an unprovisioned host's command got through: \(stats)")
         #expect(stats.commandsFailed == 0, "a provisioned host's command failed (see \(state)/lab/logs/aether-sim.log): \(stats)")
         #expect(rejected["download_kbps"] == nil || rejected["download_kbps"] is NSNull)
+
+        // No lab namespace has a route off the machine: none but the hosts has a default route, and
+        // a host's goes to its BNG, which has none.
+        let topology = try LabTopology.load(path: Self.repository + "/Examples/lab/small.yaml")
+        let layout = LabLayout(topology: topology, harness: try HarnessConfiguration.named(Self.profile))
+        for namespace in layout.namespaces {
+            let routes = try await namespace.ip("-4", "route", "show", "default").standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)
+            if let host = topology.hosts.first(where: { layout.hostNamespace($0) == namespace }), !routes.isEmpty {
+                let gateway = try #require(topology.accessNodes.first { $0.id == host.accessNode }?.gateway.address)
+                #expect(routes.hasPrefix("default via \(gateway) "), "\(namespace): \(routes)")
+            } else if topology.hosts.contains(where: { layout.hostNamespace($0) == namespace }) == false {
+                #expect(routes.isEmpty, "\(namespace) has a default route: \(routes)")
+            }
+        }
 
         // The dashboard, as a newcomer opens it, and its Lab page.
         let token = try String(contentsOfFile: try #require(report["token_file"] as? String), encoding: .utf8)
