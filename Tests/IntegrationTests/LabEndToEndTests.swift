@@ -230,6 +230,9 @@ struct LabEndToEndTests {
         #expect(numbers.count == 2 && numbers[0] == numbers[1], "the CoA did not reshape the line: \(rates)")
         let restart = outputs["restart-a-bng"] ?? ""
         #expect(restart.contains("sessions unchanged: yes"), "\(restart)")
+        // The supervisor logged the crash and the restart (detached: its output is this file).
+        let supervisorLog = (try? String(contentsOfFile: state + "/lab-supervisor.log", encoding: .utf8)) ?? ""
+        #expect(supervisorLog.contains("aether-bng@bng-01 exited (status 137); restarted it (restart 1)"), "\(supervisorLog.suffix(1500))")
         let stopsLine = restart.split(separator: "\n").last { $0.hasPrefix("stops now") }.map(String.init) ?? ""
         let stops = stopsLine.split(whereSeparator: { !$0.isNumber }).map(String.init)
         #expect(stops.count == 2 && stops[0] == stops[1], "the restart stopped sessions: \(stopsLine)")
