@@ -86,9 +86,10 @@ public actor LabSupervisor {
     public func superviseOnce() -> [String] {
         var restarted: [String] = []
         for name in order {
-            guard var slot = entries[name], let process = slot.process, !process.isRunning else { continue }
+            // A component runs, or it exited, or its last restart could not even spawn it (nil).
+            guard var slot = entries[name], slot.process?.isRunning != true else { continue }
             guard MonotonicClock.now - slot.startedAt >= minimumRestartInterval else { continue }
-            let status = process.exitStatus
+            let status = slot.process?.exitStatus ?? slot.entry.lastExit
             slot.entry.lastExit = status
             slot.entry.restarts += 1
             do {

@@ -2,6 +2,7 @@ import CLinuxNet
 import Dispatch
 import Foundation
 import Glibc
+import Synchronization
 
 /// Runs a foreground command while owning every process started beneath it.
 ///
@@ -66,12 +67,11 @@ public enum Supervisor {
 }
 
 /// True exactly once, from whichever thread gets there first.
-final class OnceFlag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var done = false
+final class OnceFlag: Sendable {
+    private let done = Mutex(false)
 
     func set() -> Bool {
-        lock.withLock {
+        done.withLock { done in
             if done { return false }
             done = true
             return true
