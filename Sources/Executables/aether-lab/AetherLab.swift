@@ -91,12 +91,19 @@ extension AetherLab {
                 print(line)
                 fflush(nil)
             }
-            try await lab.up()
-            try await lab.startSimulator(seed: seed)
+            // From here on Ctrl-C no longer kills this process half-way: the lab comes up, then goes.
+            let termination = Task { await Supervisor.waitForTerminationSignal() }
+            do {
+                try await lab.up()
+                try await lab.startSimulator(seed: seed)
+            } catch {
+                await lab.teardown(stopServices: false)
+                throw error
+            }
             lab.markReady()
             print("The lab is running. Press Ctrl-C (or send SIGTERM, or run `aether-lab down`) to stop it.")
             fflush(nil)
-            let signal = await lab.runUntilSignal()
+            let signal = await lab.runUntilSignal(termination)
             print("\nreceived signal \(signal), removing the lab")
             await lab.teardown(stopServices: !keepServices)
             Supervisor.reapExitedChildren()

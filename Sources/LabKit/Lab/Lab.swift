@@ -85,7 +85,7 @@ public final class Lab: Sendable {
             try await step("\(layout.topology.bngs.count) aether-bng") { try await startBNGs() }
         } catch {
             progress("lab failed to come up: \(error)")
-            progress("removing what was built (logs stay in \(layout.logDirectory))")
+            progress("removing what was built (logs stay in \(layout.logDirectory); the services keep running, `aether-lab down` stops them)")
             await teardown(stopServices: false)
             throw error
         }
@@ -279,9 +279,10 @@ public final class Lab: Sendable {
 
     // MARK: Running
 
-    /// Supervises until SIGINT or SIGTERM, printing a status line every `statusInterval` seconds.
-    public func runUntilSignal(statusInterval: Double = 30) async -> Int32 {
-        let signal = Task { await Supervisor.waitForTerminationSignal() }
+    /// Supervises until `signal` (a task waiting for SIGINT or SIGTERM, started before `up()` so
+    /// that a Ctrl-C during start-up lets the lab come up whole and then go) yields, printing a
+    /// status line every `statusInterval` seconds; returns the signal's number.
+    public func runUntilSignal(_ signal: Task<Int32, Never>, statusInterval: Double = 30) async -> Int32 {
         let loop = Task {
             var lastStatus = MonotonicClock.now
             while !Task.isCancelled {
