@@ -116,10 +116,12 @@ struct RADIUSCoAInteropTests {
             let path = lab.directory + "/drop.nft"
             try rules.write(toFile: path, atomically: true, encoding: .utf8)
             try await lab.dac.namespace.check(["nft", "-f", path])
-            let output = try await lab.radclient("disconnect", ["Acct-Session-Id = \"known-session\""], timeout: "1")
+            // Two seconds and five tries: one `make test` here, with the machine at full load, saw
+            // three one-second tries all go unanswered (the handler had run once, nothing was replayed).
+            let output = try await lab.radclient("disconnect", ["Acct-Session-Id = \"known-session\""], timeout: "2", retries: "5")
             #expect(output.standardOutput.contains("Received Disconnect-ACK"), "\(output.standardOutput)\(output.standardError)")
-            #expect(lab.handler.calls.withLock { $0.count } == 1)
-            #expect(lab.metrics.counterTotal(label: "aether_radius_dae_replayed_total") == 1)
+            #expect(lab.handler.calls.withLock { $0.count } == 1, "a retransmission must not run the handler again")
+            #expect(lab.metrics.counterTotal(label: "aether_radius_dae_replayed_total") >= 1)
             #expect(lab.metrics.counterTotal(label: "aether_radius_dae_requests_total",
                                              dimensions: [("server", "bng"), ("code", "Disconnect-Request")]) == 1)
         }
