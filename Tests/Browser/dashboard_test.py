@@ -10,6 +10,7 @@ the table. Prints "RESULT ok" when every check passed; any failure raises with i
 import json
 import os
 import sys
+import traceback
 import urllib.request
 
 from selenium import webdriver
@@ -17,6 +18,7 @@ from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 BASE = os.environ["AETHER_URL"]
@@ -38,7 +40,8 @@ for flag in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-s
     options.add_argument(flag)
 options.binary_location = "/usr/bin/chromium"
 driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
-wait = WebDriverWait(driver, 40)
+# The page re-renders rows as the feed updates them: an element found a moment ago may be gone.
+wait = WebDriverWait(driver, 40, ignored_exceptions=(StaleElementReferenceException,))
 
 
 def rows(table="#tab-active"):
@@ -51,6 +54,15 @@ def full_page(name):
     driver.set_window_size(1440, min(height + 40, 4000))
     driver.save_screenshot(os.path.join(SHOTS, name))
     driver.set_window_size(1440, 1000)
+
+
+def click_in_row(needle, selector, table="#tab-active"):
+    """Clicks `selector` in the first row containing `needle` (inside a wait: rows re-render)."""
+    for row in rows(table):
+        if needle in row.text:
+            row.find_element(By.CSS_SELECTOR, selector).click()
+            return True
+    return False
 
 
 def text(selector):
@@ -83,9 +95,7 @@ try:
     full_page("dashboard.png")
 
     # Customer details expand on the provisioned line.
-    provisioned = [r for r in rows() if "an-b1/1" in r.text]
-    assert provisioned, "the provisioned session is listed"
-    provisioned[0].find_element(By.CSS_SELECTOR, "button.expand").click()
+    wait.until(lambda d: click_in_row("an-b1/1", "button.expand"))
     wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".customer-details") and "Ada" in text(".customer-details"))
     driver.save_screenshot(os.path.join(SHOTS, "customer-details.png"))
     log("customer details expanded")
@@ -118,8 +128,7 @@ try:
     # Disconnect a session from the table: the BNG stand-in answers and stops it.
     driver.get(BASE + "/#/dashboard")
     wait.until(lambda d: len(rows()) == 4)
-    target = [r for r in rows() if "an-b1/2" in r.text][0]
-    target.find_element(By.CSS_SELECTOR, "button.disconnect").click()
+    wait.until(lambda d: click_in_row("an-b1/2", "button.disconnect"))
     wait.until(EC.visibility_of_element_located((By.CSS_SELECTOR, "#dialog button.yes")))
     driver.find_element(By.CSS_SELECTOR, "#dialog button.yes").click()
     wait.until(lambda d: "Disconnect-ACK" in text("#notice"))
@@ -135,6 +144,7 @@ try:
 except Exception as error:  # the Swift test reads the log
     driver.save_screenshot(os.path.join(SHOTS, "failure.png"))
     log("RESULT failed:", repr(error))
+    traceback.print_exc(file=sys.stdout)
     log(driver.execute_script("return document.getElementById('notice').textContent") or "")
     for entry in driver.get_log("browser"):
         log("console:", entry)

@@ -13,6 +13,7 @@ from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.support.ui import WebDriverWait
 
 BASE = os.environ["AETHER_URL"]
@@ -26,25 +27,30 @@ options.binary_location = "/usr/bin/chromium"
 driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
 
 
+def wait(seconds):
+    """A wait that retries when the live page replaced an element between finding and reading it."""
+    return WebDriverWait(driver, seconds, ignored_exceptions=(StaleElementReferenceException,))
+
+
 def text(selector):
     return driver.find_element(By.CSS_SELECTOR, selector).text
 
 
 try:
     driver.get(BASE + "/")
-    WebDriverWait(driver, 90).until(
+    wait(90).until(
         lambda d: float(d.find_element(By.CSS_SELECTOR, "#card-traffic .value").get_attribute("data-bps") or 0) > 0)
     rate = driver.find_element(By.CSS_SELECTOR, "#card-traffic .value").text
     print("traffic card:", rate, flush=True)
     first = text("#card-sessions .sub")
     print("sessions' bytes:", first, flush=True)
-    WebDriverWait(driver, 60).until(lambda d: text("#card-sessions .sub") != first)
+    wait(60).until(lambda d: text("#card-sessions .sub") != first)
     print("sessions' bytes later:", text("#card-sessions .sub"), flush=True)
     driver.save_screenshot(os.path.join(SHOTS, "lab-dashboard.png"))
 
     # The Lab page: the topology with live state.
     driver.get(BASE + "/#/lab")
-    WebDriverWait(driver, 30).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "svg.topology g.node.host")) == int(os.environ["AETHER_HOSTS"]))
+    wait(30).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "svg.topology g.node.host")) == int(os.environ["AETHER_HOSTS"]))
     states = {g.get_attribute("data-id"): g.get_attribute("data-status") for g in driver.find_elements(By.CSS_SELECTOR, "svg.topology g.node")}
     print("lab nodes:", states, flush=True)
     assert list(states.values()).count("AUTHORIZED") >= 2, states
@@ -59,7 +65,7 @@ try:
     choice.click()
     assert driver.find_element(By.ID, "demo-host").get_attribute("value") == host
     driver.find_element(By.ID, "demo-run").click()
-    WebDriverWait(driver, 60).until(lambda d: d.find_elements(By.ID, "demo-exit"))
+    wait(60).until(lambda d: d.find_elements(By.ID, "demo-exit"))
     exit_text = driver.find_element(By.ID, "demo-exit").text
     print("demo on", host, ":", exit_text, driver.find_element(By.CSS_SELECTOR, "#demo-status .mono").text, flush=True)
     assert exit_text == "exit 0", exit_text
