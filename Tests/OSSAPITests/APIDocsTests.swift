@@ -1,6 +1,7 @@
 import AetherTestSupport
 import EventSourcing
 import Foundation
+import Glibc
 import LabKit
 import Testing
 
@@ -33,7 +34,7 @@ struct APIDocsTests {
                 """)
             let api = try BackgroundProcess([try BuiltProducts.executable("aether-api"), "run", "--config", config],
                                             logPath: pipeline.directory + "/api.log")
-            defer { Task { await api.terminate() } }
+            defer { api.send(SIGKILL) }
             let base = "http://127.0.0.1:\(port)"
             try await Readiness.wait(for: "aether-api on \(base)", timeoutSeconds: 60) {
                 try await CommandRunner.run(["curl", "-sf", "\(base)/health"], timeoutSeconds: 5).succeeded

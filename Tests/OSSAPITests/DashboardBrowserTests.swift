@@ -1,6 +1,7 @@
 import AetherTestSupport
 import EventSourcing
 import Foundation
+import Glibc
 import LabKit
 import NetworkTypes
 import OSSKit
@@ -106,7 +107,7 @@ struct DashboardBrowserTests {
                 let ingestor = try pipeline.start("browser", batchSize: 100)
                 let api = try BackgroundProcess([try BuiltProducts.executable("aether-api"), "run", "--config", config],
                                                 logPath: pipeline.directory + "/api.log")
-                defer { Task { await api.terminate(); await ingestor.terminate() } }
+                defer { api.send(SIGKILL); ingestor.send(SIGKILL) }
                 let base = "http://127.0.0.1:\(port)"
                 try await Readiness.wait(for: "aether-api on \(base)", timeoutSeconds: 60) {
                     try await CommandRunner.run(["curl", "-sf", "\(base)/health"], timeoutSeconds: 5).succeeded
@@ -128,7 +129,7 @@ struct DashboardBrowserTests {
                                                    logPath: pipeline.directory + "/chromium.log",
                                                    environment: ProcessInfo.processInfo.environment.merging(
                                                        ["AETHER_URL": base, "AETHER_TOKEN": token, "AETHER_SCREENSHOTS": screenshots]) { $1 })
-                defer { Task { await script.terminate() } }
+                defer { script.send(SIGTERM) }
                 // The script says when it shows the first three sessions; then a fourth starts and the
                 // first one's counters grow, while the page stays loaded.
                 try await Readiness.wait(for: "the browser showing three sessions", timeoutSeconds: 120) {

@@ -79,7 +79,8 @@ struct OSSIngestorTests {
 
             let first = try setup.start("ingestor-a", batchSize: 100)
             let second = try setup.start("ingestor-b", batchSize: 70)
-            defer { Task { await first.terminate(); await second.terminate() } }
+            // Killed when the test ends, also when it throws: a detached Task could outlive the test run.
+            defer { first.send(SIGKILL); second.send(SIGKILL) }
             let last = Self.lastSeq(events)
             do {
                 try await Readiness.wait(for: "every event projected and acknowledged", timeoutSeconds: 180) {
@@ -121,7 +122,7 @@ struct OSSIngestorTests {
             try setup.publish(events)
             let address = "127.0.0.1:\(Int.random(in: 20_000...29_999))"
             let ingestor = try setup.start("metrics", metrics: address)
-            defer { Task { await ingestor.terminate() } }
+            defer { ingestor.send(SIGKILL) }
             try await Readiness.wait(for: "the events projected", timeoutSeconds: 60) {
                 try Self.progress(info, expecting: Self.lastSeq(events)).done
             }
@@ -169,7 +170,8 @@ struct OSSIngestorTests {
             defer { setup.remove() }
             try setup.publish(events)
             let first = try setup.start("rate-a"), second = try setup.start("rate-b")
-            defer { Task { await first.terminate(); await second.terminate() } }
+            // Killed when the test ends, also when it throws: a detached Task could outlive the test run.
+            defer { first.send(SIGKILL); second.send(SIGKILL) }
             let last = Self.lastSeq(events)
             var started: (at: ContinuousClock.Instant, applied: Int)?
             try await Readiness.wait(for: "the backlog ingested", timeoutSeconds: 300) {

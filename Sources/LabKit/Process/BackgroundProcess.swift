@@ -64,6 +64,13 @@ public final class BackgroundProcess: Sendable {
         return Spawn.exitCode(fromWaitStatus: status)
     }
 
+    /// Sends `signal` now without waiting (usable in a `defer`, where nothing can be awaited);
+    /// a child already gone is reaped, one still exiting is reaped when this process ends.
+    public func send(_ signal: Int32) {
+        Glibc.kill(handle.pid, signal)
+        _ = isRunning
+    }
+
     /// SIGTERM, wait, SIGKILL after `timeoutSeconds`; returns when the child is gone and reaped.
     public func terminate(timeoutSeconds: Double = 5) async {
         await handle.terminate(timeoutSeconds: timeoutSeconds)
