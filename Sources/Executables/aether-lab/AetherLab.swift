@@ -78,36 +78,19 @@ extension AetherLab {
         func run() async throws {
             let path = try topology.path()
             let configuration = try HarnessConfiguration.named(options.profile, stateDirectory: options.stateDirectory)
+            let say: @Sendable (String) -> Void = { print($0); fflush(nil) }
             if detach {
-                try await Detached.start(arguments: CommandLine.arguments.filter { $0 != "--detach" },
-                                         statePath: configuration.stateDirectory + "/lab/lab.json",
-                                         logPath: configuration.stateDirectory + "/lab-supervisor.log")
+                let child = try await Lab.startDetached(arguments: CommandLine.arguments.filter { $0 != "--detach" }, harness: configuration,
+                                                        logPath: configuration.stateDirectory + "/lab-supervisor.log", progress: say)
+                print(child.log().split(separator: "\n").suffix(2).joined(separator: "\n"))
+                print("The lab keeps running; `aether-lab status` shows it, `aether-lab down` removes it.")
                 return
             }
             try Supervisor.becomeSubreaper()
             _ = try options.harness()  // logging
             let simulatorPath = simulator.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
-            let lab = try Lab(topologyPath: path, harness: configuration, simulatorPath: simulatorPath) { line in
-                print(line)
-                fflush(nil)
-            }
-            // From here on Ctrl-C no longer kills this process half-way: the lab comes up, then goes.
-            let termination = Task { await Supervisor.waitForTerminationSignal() }
-            do {
-                try await lab.up()
-                try await lab.startSimulator(seed: seed)
-            } catch {
-                await lab.teardown(stopServices: false)
-                throw error
-            }
-            lab.markReady()
-            print("The lab is running. Press Ctrl-C (or send SIGTERM, or run `aether-lab down`) to stop it.")
-            fflush(nil)
-            let signal = await lab.runUntilSignal(termination)
-            print("\nreceived signal \(signal), removing the lab")
-            await lab.teardown(stopServices: !keepServices)
-            Supervisor.reapExitedChildren()
-            print("lab removed")
+            let lab = try Lab(topologyPath: path, harness: configuration, simulatorPath: simulatorPath, progress: say)
+            _ = try await lab.runInForeground(seed: seed, keepServices: keepServices)
         }
     }
 
@@ -120,31 +103,12 @@ extension AetherLab {
 
         func run() async throws {
             let configuration = try HarnessConfiguration.named(options.profile, stateDirectory: options.stateDirectory)
-            let path = configuration.stateDirectory + "/lab/lab.json"
-            guard let state = LabState.read(path) else {
-                if json { print(#"{"running": false}"#) } else { print("no lab runs under profile \(configuration.profile)") }
+            guard let report = try LabStatusReport.read(harness: configuration) else {
+                print(json ? #"{"running": false}"# : "no lab runs under profile \(configuration.profile)")
                 throw ExitCode(3)
             }
-            let topology = try LabTopology.load(path: state.topologyPath)
-            let layout = LabLayout(topology: topology, harness: configuration)
-            let sessions = (try? LabStatus.sessions(layout: layout)) ?? [:]
-            let running = state.supervisor?.isAlive == true
-            if json {
-                let report = LabStatusReport(state: state, running: running, sessions: sessions)
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-                print(String(decoding: try encoder.encode(report), as: UTF8.self))
-            } else {
-                print("lab \(state.name) (\(state.profile)): \(running ? (state.ready ? "up" : "coming up") : "supervisor gone; run `aether-lab down`")")
-                print("dashboard \(state.apiURL)/   token \(state.tokenPath)")
-                for bng in topology.bngs { print("  \(bng.id): \(sessions[bng.id] ?? 0) active sessions") }
-                for entry in state.components {
-                    let alive = entry.process?.isAlive == true
-                    let restarts = entry.restarts == 0 ? "" : "  restarts \(entry.restarts)"
-                    print("  \(alive ? "up  " : "down") \(entry.component.name.padding(toLength: 28, withPad: " ", startingAt: 0)) \(entry.process.map(String.init(describing:)) ?? "-")\(restarts)")
-                }
-            }
-            if !running || state.components.contains(where: { $0.process?.isAlive != true }) { throw ExitCode(3) }
+            print(json ? report.json : report.text)
+            if !report.healthy { throw ExitCode(3) }
         }
     }
 
@@ -163,22 +127,8 @@ extension AetherLab {
 
         func run() async throws {
             let configuration = try HarnessConfiguration.named(options.profile, stateDirectory: options.stateDirectory)
-            let path = configuration.stateDirectory + "/lab/lab.json"
-            guard let state = LabState.read(path), state.supervisor?.isAlive == true else {
-                throw ValidationError("no lab runs under profile \(configuration.profile)")
-            }
-            guard let entry = state.components.first(where: { $0.component.name == component }), let process = entry.process else {
-                throw ValidationError("no component \(component); the lab has \(state.components.map(\.component.name).joined(separator: ", "))")
-            }
-            let signal = kill ? SIGKILL : SIGTERM
-            Glibc.kill(process.pid, signal)
-            print("sent \(kill ? "SIGKILL" : "SIGTERM") to \(component) (\(process)); waiting for the supervisor to start it again")
-            try await Readiness.wait(for: "\(component) restarted", timeoutSeconds: 60) {
-                guard let now = LabState.read(path)?.components.first(where: { $0.component.name == component })?.process else { return false }
-                return now != process && now.isAlive
-            }
-            let restarted = LabState.read(path)?.components.first { $0.component.name == component }
-            print("\(component) runs again (\(restarted?.process.map(String.init(describing:)) ?? "?"), restart \(restarted?.restarts ?? 0))")
+            let restarted = try await Lab.restart(component, signal: kill ? SIGKILL : SIGTERM, harness: configuration) { print($0) }
+            print("\(component) runs again (\(restarted.process.map(String.init(describing:)) ?? "?"), restart \(restarted.restarts))")
         }
     }
 
@@ -237,7 +187,7 @@ extension AetherLab {
 
         func run() async throws {
             let endpoints = try await options.harness().start()
-            print(Report.services(endpoints))
+            print(endpoints.summary)
         }
     }
 
@@ -290,22 +240,8 @@ extension AetherLab {
         func run() async throws {
             guard !command.isEmpty else { throw ValidationError("give the command after --") }
             try Supervisor.becomeSubreaper()
-            let harness = try options.harness()
-            var status: Int32 = 1
-            do {
-                let endpoints = try await harness.start()
-                print(Report.services(endpoints))
-                status = try await Supervisor.runForeground(command)
-            } catch {
-                FileHandleOutput.standardError("aether-lab: \(error)")
-            }
-            do {
-                try await harness.stop(purge: purge)
-            } catch {
-                FileHandleOutput.standardError("aether-lab: stopping services failed: \(error)")
-                if status == 0 { status = 1 }
-            }
-            Supervisor.reapExitedChildren()
+            let status = try await options.harness().runWhileUp(command, purge: purge, output: { print($0) },
+                                                                errors: { FileHandleOutput.standardError($0) })
             if status != 0 { throw ExitCode(status) }
         }
     }
@@ -314,78 +250,5 @@ extension AetherLab {
 enum FileHandleOutput {
     static func standardError(_ text: String) {
         FileHandle.standardError.write(Data((text + "\n").utf8))
-    }
-}
-
-enum Report {
-    static func services(_ endpoints: ServiceEndpoints) -> String {
-        """
-        Aether services (\(endpoints.profile)), state in \(endpoints.stateDirectory):
-          PostgreSQL  \(endpoints.postgres.socketDirectory) and 127.0.0.1:\(endpoints.postgres.port) (databases oss, kea, radius)
-          Redis       \(endpoints.redis) and \(endpoints.redisTCP)
-          Kea DHCPv4  \(endpoints.servicesAddress):67 in namespace \(endpoints.servicesNamespace), \(endpoints.kea.subnets.count) subnets
-          Kea agent   http://\(endpoints.kea.controlAgentHost):\(endpoints.kea.controlAgentPort)/
-          FreeRADIUS  \(endpoints.radius.address):\(endpoints.radius.authenticationPort)/\(endpoints.radius.accountingPort) in namespace \(endpoints.servicesNamespace)
-          Passwords and secrets: \(endpoints.stateDirectory)/endpoints.json (mode 0600)
-        """
-    }
-}
-
-/// `aether-lab status --json`.
-struct LabStatusReport: Encodable {
-    let state: LabState
-    let running: Bool
-    let sessions: [String: Int]
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(state.name, forKey: .name)
-        try container.encode(state.profile, forKey: .profile)
-        try container.encode(running, forKey: .running)
-        try container.encode(state.ready, forKey: .ready)
-        try container.encode(state.apiURL, forKey: .apiURL)
-        try container.encode(state.tokenPath, forKey: .tokenPath)
-        try container.encode(sessions, forKey: .sessions)
-        try container.encode(state.components.map {
-            Component(name: $0.component.name, namespace: $0.component.namespace, pid: $0.process?.pid,
-                      running: $0.process?.isAlive == true, restarts: $0.restarts, log: $0.component.logPath)
-        }, forKey: .components)
-    }
-
-    struct Component: Encodable {
-        let name: String
-        let namespace: String?
-        let pid: Int32?
-        let running: Bool
-        let restarts: Int
-        let log: String
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case name, profile, running, ready, sessions, components
-        case apiURL = "api_url"
-        case tokenPath = "token_file"
-    }
-}
-
-/// `up --detach`: the same `up` in its own session, output to a log, awaited until it records
-/// that the lab is ready (or exits, whose log then says why).
-enum Detached {
-    static func start(arguments: [String], statePath: String, logPath: String) async throws {
-        try? FileManager.default.createDirectory(atPath: (logPath as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        try? FileManager.default.removeItem(atPath: logPath)
-        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? arguments[0]
-        let child = try BackgroundProcess(["setsid", executable] + arguments.dropFirst(), logPath: logPath)
-        print("lab supervisor started (\(child.handle)); progress in \(logPath)")
-        fflush(nil)
-        try await Readiness.wait(for: "the lab", timeoutSeconds: 600) {
-            if LabState.read(statePath)?.ready == true { return true }
-            guard child.isRunning else {
-                throw LabKitError(.daemonExited, "the lab did not come up:\n\(child.log().split(separator: "\n").suffix(20).joined(separator: "\n"))")
-            }
-            return false
-        }
-        print(child.log().split(separator: "\n").suffix(2).joined(separator: "\n"))
-        print("The lab keeps running; `aether-lab status` shows it, `aether-lab down` removes it.")
     }
 }

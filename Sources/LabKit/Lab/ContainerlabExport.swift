@@ -281,22 +281,56 @@ public struct ContainerlabExport: Sendable {
           done
         }
 
+        # An L2 segment: interfaces eth1…eth$1 in one bridge.
+        run_switch() {
+          ports=$(seq -f eth%g 1 "$1")
+          wait_for_interfaces $ports
+          ip link add br0 type bridge stp_state 0 forward_delay 0
+          for port in $ports; do ip link set "$port" master br0; done
+          ip link set br0 up
+          exec sleep infinity
+        }
+
+        # An access node: subscriber ports eth1…eth$1 isolated from each other, bridged with the
+        # uplink eth$(($1 + 1)); DHCP crosses it only through aether-relay, which stamps Option 82.
+        run_access_node() {
+          ports=$(seq -f eth%g 1 "$1")
+          uplink=eth$(($1 + 1))
+          wait_for_interfaces $ports "$uplink"
+          ip link add br0 type bridge stp_state 0 forward_delay 0
+          for port in $ports; do ip link set "$port" master br0; bridge link set dev "$port" isolated on; done
+          ip link set "$uplink" master br0
+          ip link set br0 up
+          nft -f - <<'EOF'
+        table bridge \(AccessNodeBridge.tableName) {
+            chain forward {
+                type filter hook forward priority filter; policy accept;
+                ether type ip udp dport { 67, 68 } counter drop comment "DHCP crosses the node only through aether-relay"
+            }
+        }
+        EOF
+          exec aether-relay --config /etc/aether/node/relay.json --metrics 0.0.0.0:9102
+        }
+
+        # A subscriber on eth1: no management default route (it goes through its BNG), and a DHCP
+        # client in the background (-nw) that keeps asking until the host's line has a service.
+        run_subscriber() {
+          wait_for_interfaces eth1
+          ip route del default 2>/dev/null || true
+          dhclient -nw -v eth1
+          exec sleep infinity
+        }
+
         """
     }
-
-    func interfaces(_ count: Int) -> String { (1...max(1, count)).map { "eth\($0)" }.joined(separator: " ") }
 
     func switchStart(ports: Int) -> String {
         """
         #!/bin/sh
-        # An L2 segment: every link of this node in one bridge.
+        # An L2 segment: every link of this node (eth1…eth\(ports)) in one bridge.
         set -eu
         . /etc/aether/lib.sh
-        wait_for_interfaces \(interfaces(ports))
-        ip link add br0 type bridge stp_state 0 forward_delay 0
-        for port in \(interfaces(ports)); do ip link set "$port" master br0; done
-        ip link set br0 up
-        exec sleep infinity
+        run_switch \(ports)
 
         """
     }
@@ -320,28 +354,14 @@ public struct ContainerlabExport: Sendable {
     }
 
     func relayStart(_ node: LabTopology.AccessNode) -> String {
-        let uplink = "eth\(node.ports + 1)"
-        return """
-            #!/bin/sh
-            # \(node.id): subscriber ports eth1…eth\(node.ports), uplink \(uplink); ports isolated, DHCP only through aether-relay.
-            set -eu
-            . /etc/aether/lib.sh
-            wait_for_interfaces \(interfaces(node.ports)) \(uplink)
-            ip link add br0 type bridge stp_state 0 forward_delay 0
-            for port in \(interfaces(node.ports)); do ip link set "$port" master br0; bridge link set dev "$port" isolated on; done
-            ip link set \(uplink) master br0
-            ip link set br0 up
-            nft -f - <<'EOF'
-            table bridge \(AccessNodeBridge.tableName) {
-                chain forward {
-                    type filter hook forward priority filter; policy accept;
-                    ether type ip udp dport { 67, 68 } counter drop comment "DHCP crosses the node only through aether-relay"
-                }
-            }
-            EOF
-            exec aether-relay --config /etc/aether/node/relay.json --metrics 0.0.0.0:9102
+        """
+        #!/bin/sh
+        # \(node.id): subscriber ports eth1…eth\(node.ports), uplink eth\(node.ports + 1); ports isolated, DHCP only through aether-relay.
+        set -eu
+        . /etc/aether/lib.sh
+        run_access_node \(node.ports)
 
-            """
+        """
     }
 
     func hostStart(_ host: LabTopology.Host) -> String {
@@ -350,11 +370,7 @@ public struct ContainerlabExport: Sendable {
         # \(host.name): a subscriber on \(host.accessNode) port \(host.port) (circuit-id \(host.circuitID)), MAC \(host.mac).
         set -eu
         . /etc/aether/lib.sh
-        wait_for_interfaces eth1
-        ip route del default 2>/dev/null || true   # containerlab's management default route: subscribers go through their BNG
-        # -nw: in the background at once; dhclient keeps asking until the line (\(host.circuitID)) has a service.
-        dhclient -nw -v eth1
-        exec sleep infinity
+        run_subscriber
 
         """
     }

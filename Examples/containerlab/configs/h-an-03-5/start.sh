@@ -2,8 +2,4 @@
 # h-an-03-5: a subscriber on an-03 port 5 (circuit-id an-03/5), MAC 02:bb:97:dd:b5:c4.
 set -eu
 . /etc/aether/lib.sh
-wait_for_interfaces eth1
-ip route del default 2>/dev/null || true   # containerlab's management default route: subscribers go through their BNG
-# -nw: in the background at once; dhclient keeps asking until the line (an-03/5) has a service.
-dhclient -nw -v eth1
-exec sleep infinity
+run_subscriber
