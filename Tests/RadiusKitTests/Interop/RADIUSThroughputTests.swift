@@ -1,81 +1,72 @@
 import AetherTestSupport
 import Foundation
+import Synchronization
 import LabKit
 import MetricsTestKit
 import RadiusKit
 import Testing
 
-/// Thousands of Access-Requests to the real FreeRADIUS with more than 256 in flight over two
-/// source ports, next to `radclient -p 256` on the same requests; both rates are printed.
-/// This runs in the debug build; the throughput comparison that counts is the release one in
-/// `Benchmarks/RadiusKitBenchmarks/ThroughputBenchmark.swift` (numbers in Docs/radiuskit.md).
-@Suite("RADIUSClient under load against FreeRADIUS and radclient")
+/// More than 256 Access-Requests in flight at once to the real FreeRADIUS over two source
+/// ports (one port's 8-bit identifier space could not hold them): every one is accepted and no
+/// reply is discarded as unmatched.
+///
+/// One short burst, not a sustained flood: this FreeRADIUS is shared by every test running in
+/// parallel, and a minute of saturation starved their requests in CI. The rate comparison with
+/// `radclient -p 256` is the release benchmark's
+/// (`Benchmarks/RadiusKitBenchmarks/ThroughputBenchmark.swift`, numbers in Docs/radiuskit.md).
+@Suite("RADIUSClient with more than 256 requests in flight against FreeRADIUS")
 struct RADIUSThroughputTests {
-    static let requests = 3000
-    static let parallel = 256
-    static let ourParallel = 512
+    static let requests = 600
+    static let inFlight = 512
 
-    @Test func radiusClientCompletesThousandsOfRequestsWithMoreThan256InFlight() async throws {
+    @Test func radiusClientCompletesABurstWithMoreThan256InFlight() async throws {
         let endpoints = try await TestServices.endpoints()
         try await withTestNetwork { network in
             let (user, password) = try RADIUSUsers.add(to: network, endpoints: endpoints, groupReplies: [("Aether-Download-Rate", "1000")])
             let nas = try await ServicesAttachment.attach(try await network.namespace("nas"), in: network, endpoints: endpoints)
             let radius = endpoints.radius
             let server = "\(radius.address):\(radius.authenticationPort)"
-
-            // The same request, N times, as radclient reads them (blank line between packets).
-            let packet = [
-                "User-Name = \"\(user)\"", "User-Password = \"\(password)\"", "NAS-Identifier = \"bench\"",
-                "Message-Authenticator = 0x00",
-            ].joined(separator: "\n")
-            let file = network.directory + "/requests.txt"
-            try Array(repeating: packet, count: Self.requests).joined(separator: "\n\n").write(toFile: file, atomically: true, encoding: .utf8)
-
-            let radclientStart = ContinuousClock.now
-            let output = try await nas.namespace.run(
-                ["radclient", "-q", "-s", "-p", "\(Self.parallel)", "-r", "3", "-t", "3", "-f", file, server, "auth", radius.secret],
-                timeoutSeconds: 300)
-            let radclientTime = radclientStart.duration(to: .now)
-            #expect(output.standardOutput.contains("Accepted      : \(Self.requests)"), "\(output.standardOutput)\(output.standardError)")
-
             let secret = try RADIUSSecret(radius.secret)
             let metrics = TestMetrics()
             let client = try await nas.namespace.perform {
                 let servers = [RADIUSServer(name: server, secret: secret)]
                 return try RADIUSClient(servers: servers, configuration: .init(timeout: .seconds(3), attemptsPerServer: 3, sourcePorts: 2),
-                                        metrics: RADIUSClientMetrics(client: "bench", servers: servers, factory: metrics))
+                                        metrics: RADIUSClientMetrics(client: "burst", servers: servers, factory: metrics))
             }
             network.run(client)
+            let peak = InFlightPeak()
             var accepted = 0
-            let ourStart = ContinuousClock.now
             try await withThrowingTaskGroup(of: Bool.self) { group in
                 var next = 0
                 func add() {
                     guard next < Self.requests else { return }
                     next += 1
                     group.addTask {
+                        peak.enter()
+                        defer { peak.leave() }
                         let reply = try await client.authenticate(
-                            userName: user, password: password, attributes: [.string(.nasIdentifier, "bench")])
+                            userName: user, password: password, attributes: [.string(.nasIdentifier, "burst")])
                         return reply.code == .accessAccept
                     }
                 }
-                for _ in 0..<Self.ourParallel { add() }
+                for _ in 0..<Self.inFlight { add() }
                 while let ok = try await group.next() {
                     if ok { accepted += 1 }
                     add()
                 }
             }
-            let ourTime = ourStart.duration(to: .now)
             #expect(accepted == Self.requests)
-
-            let seconds = { (duration: Duration) -> Double in
-                Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-            }
-            let radclientRate = Double(Self.requests) / seconds(radclientTime)
-            let ourRate = Double(Self.requests) / seconds(ourTime)
-            print("LOAD (debug build) \(Self.requests) Access-Requests: radclient -p \(Self.parallel) \(Int(radclientRate)) req/s, "
-                + "RADIUSClient with \(Self.ourParallel) in flight \(Int(ourRate)) req/s")
+            #expect(peak.highest > 256, "only \(peak.highest) requests were in flight at once")
             #expect(metrics.counterTotal(label: "aether_radius_client_replies_discarded_total") == 0)
         }
     }
+}
+
+/// Counts requests between `enter` and `leave` and keeps the highest count seen.
+private final class InFlightPeak: Sendable {
+    private let state = Mutex((current: 0, highest: 0))
+
+    func enter() { state.withLock { $0.current += 1; $0.highest = max($0.highest, $0.current) } }
+    func leave() { state.withLock { $0.current -= 1 } }
+    var highest: Int { state.withLock { $0.highest } }
 }
