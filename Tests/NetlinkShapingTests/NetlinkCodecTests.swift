@@ -61,6 +61,16 @@ struct NetlinkCodecTests {
         #expect(error.message == "add class 1:10: File exists (errno 17): Class already exists")
     }
 
+    /// Found by the `netlink` fuzz target: Int32.min as the error code trapped on negation.
+    @Test func errorCodesThatAreNoNegativeErrnoAreMalformed() {
+        for code in [Int32.min, 1, Int32.max] {
+            var payload: [UInt8] = []
+            payload.appendHost(code)
+            let message = NetlinkMessage(type: UInt16(NLMSG_ERROR), flags: 0, payload: payload)
+            #expect(throws: NetlinkShapingError.self) { try NetlinkAcknowledgement(message) }
+        }
+    }
+
     @Test func wireStructSizesMatchTheKernelHeaders() {
         #expect(MemoryLayout<tc_u32_sel>.size == U32Filter.selector(flags: 0, hashOffset: 0, hashMask: 0, keys: []).count)
         #expect(MemoryLayout<tc_u32_key>.size == 16)

@@ -92,16 +92,21 @@ enum Netlink {
 
 /// What the kernel said about one request: the error number and extended-ACK text of an
 /// `NLMSG_ERROR`, read from its payload (`struct nlmsgerr` then, with `NLM_F_ACK_TLVS`, attributes).
-struct NetlinkAcknowledgement: Hashable, Sendable {
+package struct NetlinkAcknowledgement: Hashable, Sendable {
     /// 0 for success, else the kernel's positive errno.
     let errno: Int32
     /// The kernel's `NLMSGERR_ATTR_MSG` text, when it gave one.
     let message: String?
 
-    init(_ message: NetlinkMessage) throws {
+    package init(_ message: NetlinkMessage) throws {
         let payload = message.payload[...]
         guard let code = payload.host(Int32.self, at: 0) else {
             throw NetlinkShapingError(.malformedMessage, "NLMSG_ERROR without an error code (\(payload.count) bytes)")
+        }
+        // The kernel sends 0 or a negative errno; anything else is not an acknowledgement (and
+        // Int32.min has no negation).
+        guard code <= 0, code != .min else {
+            throw NetlinkShapingError(.malformedMessage, "NLMSG_ERROR with error code \(code), which is no negative errno")
         }
         errno = -code
         var text: String?
