@@ -6,7 +6,7 @@ LAB   := .build/debug/aether-lab
 # Upper bound for the whole test run; a hung test fails the run instead of CI's clock.
 TEST_TIMEOUT ?= 45m
 
-.PHONY: lab lab-down test test-down deps build build-tests build-static clean
+.PHONY: lab lab-down test test-down deps build build-tests build-static fuzz clean
 # The containerlab images' binaries: static Swift standard library, in their own build folder.
 STATIC_PRODUCTS := aether-bng aether-relay aether-ingestor aether-api aether-sim
 
@@ -43,6 +43,11 @@ build-static: deps
 	for product in $(STATIC_PRODUCTS); do \
 		$(SWIFT) build --static-swift-stdlib --scratch-path .build-static --product $$product || exit 1; \
 	done
+
+## make fuzz: every libFuzzer target for FUZZ_SECONDS each (ASan build in .build-fuzz); see Fuzz/README.md.
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	Fuzz/run.sh all $(FUZZ_SECONDS)
 
 clean:
 	rm -rf .build

@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "OSSAPI", targets: ["OSSAPI"]),
         .library(name: "LabKit", targets: ["LabKit"]),
         .library(name: "AetherDaemon", targets: ["AetherDaemon"]),
+        .library(name: "AetherFuzzTargets", targets: ["AetherFuzzTargets"]),
         .executable(name: "aether-lab", targets: ["aether-lab"]),
         .executable(name: "aether-sim", targets: ["aether-sim"]),
         .executable(name: "aether-relay", targets: ["aether-relay"]),
@@ -146,6 +147,13 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
             ]
+        ),
+        // One body per parser of untrusted input: what the libFuzzer harness in Fuzz/ runs, and
+        // the short campaign `make test` runs (FuzzCampaign).
+        .target(
+            name: "AetherFuzzTargets",
+            dependencies: ["NetworkTypes", "DHCPKit", "RadiusKit", "EventSourcing", "NetlinkShaping", "KeaControl",
+                           "BNGKit", "OSSKit", "LabKit"]
         ),
         // What the daemons share: logging and Prometheus bootstrap, the /metrics endpoint, the
         // ServiceGroup with signal handling. Exporters live here, never in the kits.
@@ -322,5 +330,6 @@ let package = Package(
             name: "LabKitTests",
             dependencies: ["LabKit", "KeaControl", "DHCPKit", "AetherTestSupport"]
         ),
+        .testTarget(name: "FuzzTargetsTests", dependencies: ["AetherFuzzTargets"]),
     ]
 )

@@ -55,6 +55,14 @@ public struct KeaControlClient: Sendable, Hashable {
         let raw = try await DedicatedThread.run(name: "aether-kea") {
             try Self.exchange(body, command: command, over: transport, timeoutSeconds: timeout)
         }
+        return try Self.answer(parsing: raw, command: command)
+    }
+
+    /// Reads Kea's answer to `command` from its raw bytes (the control socket's or the control
+    /// agent's, which wraps it in a one-element array). Result 0 and 3 are returned; anything that
+    /// is not a Kea answer throws ``KeaControlError/Code/malformedAnswer``, result 1 and 2
+    /// ``KeaControlError/Code/commandFailed``.
+    public static func answer(parsing raw: [UInt8], command: String) throws -> Answer {
         let parsed: Any
         do {
             parsed = try JSONSerialization.jsonObject(with: Data(raw))
@@ -110,7 +118,7 @@ public struct KeaControlClient: Sendable, Hashable {
         }
     }
 
-    static func leases(in answer: Answer, command: String) throws -> [KeaLease4] {
+    package static func leases(in answer: Answer, command: String) throws -> [KeaLease4] {
         guard answer.result != 3 else { return [] }
         guard let list = answer.arguments?["leases"] as? [[String: Any]] else {
             throw KeaControlError(.malformedAnswer, command: command, "no leases array in the answer")

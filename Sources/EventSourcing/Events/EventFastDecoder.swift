@@ -10,8 +10,8 @@ import NetworkTypes
 /// integer where an integer belongs, a wrong type, an unknown event type or schema version, a
 /// value its type refuses — gives `nil`, and `EventCodec` decodes with `JSONDecoder`, whose
 /// error names the field. Unknown keys are skipped, as `JSONDecoder` skips them.
-enum EventFastDecoder {
-    static func decode(_ bytes: [UInt8]) -> EventEnvelope? {
+package enum EventFastDecoder {
+    package static func decode(_ bytes: [UInt8]) -> EventEnvelope? {
         bytes.withUnsafeBufferPointer { buffer -> EventEnvelope? in
             var reader = JSONReader(buffer)
             guard case .object(let root)? = reader.value(), reader.atEnd else { return nil }

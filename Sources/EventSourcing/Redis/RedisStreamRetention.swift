@@ -23,10 +23,10 @@ public enum RedisStreamRetention: Hashable, Sendable {
 }
 
 /// Parsing of stream replies (`XRANGE`, `XREADGROUP`, `XAUTOCLAIM`) into `StreamMessage`s.
-enum RedisStreamReplies {
+package enum RedisStreamReplies {
     /// An entry list: `[[id, [field, value, …]], …]`. Entries whose data was trimmed away
     /// (`[id, nil]` in a pending read) come back with no fields.
-    static func entries(_ reply: RedisReply) throws -> [StreamMessage] {
+    package static func entries(_ reply: RedisReply) throws -> [StreamMessage] {
         guard let items = reply.array else {
             if reply == .null { return [] }
             throw unexpected("an entry list", reply)
@@ -51,7 +51,7 @@ enum RedisStreamReplies {
     }
 
     /// `XREADGROUP` / `XREAD`: `[[stream, entries]]` or nil when nothing arrived.
-    static func readReply(_ reply: RedisReply) throws -> [StreamMessage] {
+    package static func readReply(_ reply: RedisReply) throws -> [StreamMessage] {
         if reply == .null { return [] }
         guard let streams = reply.array else { throw unexpected("a stream list", reply) }
         return try streams.flatMap { stream -> [StreamMessage] in

@@ -65,16 +65,21 @@ public struct SimulatorConfiguration: Hashable, Sendable, Codable {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw LabKitError(.invalidConfiguration, "\(path): cannot be read")
         }
+        return try decode(data, source: path)
+    }
+
+    /// Decodes and checks JSON; `source` names it in errors.
+    public static func decode(_ data: Data, source: String) throws -> SimulatorConfiguration {
         let configuration: SimulatorConfiguration
         do {
             configuration = try JSONDecoder().decode(SimulatorConfiguration.self, from: data)
         } catch let error as DecodingError {
             let (key, reason) = error.configurationProblem
-            throw LabKitError(.invalidConfiguration, "\(path): \(key): \(reason)")
+            throw LabKitError(.invalidConfiguration, "\(source): \(key): \(reason)")
         } catch {
-            throw LabKitError(.invalidConfiguration, "\(path): not valid JSON: \(error)")
+            throw LabKitError(.invalidConfiguration, "\(source): not valid JSON: \(error)")
         }
-        try configuration.validate(source: path)
+        try configuration.validate(source: source)
         return configuration
     }
 

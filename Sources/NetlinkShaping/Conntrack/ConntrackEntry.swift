@@ -34,7 +34,7 @@ public struct ConntrackEntry: Hashable, Sendable {
     }
 
     /// Parses an `IPCTNL_MSG_CT_NEW` message (`struct nfgenmsg` then attributes); nil for non-IPv4.
-    init?(_ message: NetlinkMessage) throws {
+    package init?(_ message: NetlinkMessage) throws {
         let payload = message.payload[...]
         guard payload.count >= 4, payload[payload.startIndex] == UInt8(AF_INET) else { return nil }
         let attributes = try NetlinkAttribute.parse(payload.dropFirst(4))

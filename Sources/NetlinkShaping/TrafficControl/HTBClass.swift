@@ -69,7 +69,7 @@ public struct HTBClass: Hashable, Sendable {
 
     /// The request that creates the class (`create`, fails with `objectExists` on a duplicate id)
     /// or changes it in place (`change`: same class, new parameters, queued packets kept).
-    func request(_ operation: TrafficControlRequests.Operation, interfaceIndex: Int32) -> NetlinkRequest {
+    package func request(_ operation: TrafficControlRequests.Operation, interfaceIndex: Int32) -> NetlinkRequest {
         var writer = TrafficControlRequests.header(interfaceIndex: interfaceIndex, handle: classID.rawValue, parent: parent.rawValue)
         if operation != .delete {
             writer.append(UInt16(TCA_KIND), string: "htb")

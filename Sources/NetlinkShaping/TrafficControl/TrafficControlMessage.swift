@@ -94,7 +94,7 @@ public struct TrafficControlStatistics: Hashable, Sendable, Codable {
 }
 
 /// Builders for `tcmsg` requests; every tc object type adds its `TCA_KIND` and `TCA_OPTIONS`.
-enum TrafficControlRequests {
+package enum TrafficControlRequests {
     static let headerLength = 20
 
     /// `struct tcmsg`: family, 3 pad bytes, ifindex, handle, parent, info (host order).
@@ -115,7 +115,7 @@ enum TrafficControlRequests {
     }
 
     /// What the request does to the kernel: create (fail if present), replace in place, or delete.
-    enum Operation {
+    package enum Operation {
         case create, change, delete
 
         func messageType(new: Int32, delete: Int32) -> UInt16 {
