@@ -40,6 +40,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
         // C libraries, found by pkg-config (see each folder's shim.h).
@@ -144,6 +145,7 @@ let package = Package(
             dependencies: [
                 "NetworkTypes", "EventSourcing", "KeaControl", "ServiceSupport", "DHCPKit", "BNGKit", "OSSKit",
                 "CLinuxNet",
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
             ]

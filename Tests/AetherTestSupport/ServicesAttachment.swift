@@ -42,6 +42,19 @@ public struct ServicesAttachment: Sendable {
         return ServicesAttachment(namespace: namespace, interface: "svc0", address: address,
                                   subnet: subnet, endpoints: endpoints)
     }
+
+    /// One more Kea subnet served through this attachment (a second access node behind the
+    /// same BNG): its slot is taken and the services namespace routes it back here.
+    public func addSubnet(in network: TestNetwork) async throws -> KeaSubnet {
+        let short = endpoints.kea.subnets.indices.filter { endpoints.kea.subnets[$0].validLifetime < 600 }
+        let slot = try await SlotPool.shared.take(from: endpoints.kea.subnets.indices.filter { !short.contains($0) })
+        network.onCleanup { await SlotPool.shared.give(slot) }
+        let subnet = endpoints.kea.subnets[slot]
+        let services = endpoints.servicesNamespace
+        try await services.addRoute(subnet.prefix, via: address)
+        network.onCleanup { try? await services.deleteRoute(subnet.prefix) }
+        return subnet
+    }
 }
 
 /// Hands out subnet slots so concurrent tests never share a Kea subnet or an address.

@@ -78,6 +78,15 @@ public final class PacketSocket: @unchecked Sendable {
     /// ``maximumFrameLength`` are dropped.
     public func receiveFrame() throws(DHCPKitError) -> ReceivedFrame? {
         var buffer = [UInt8](repeating: 0, count: Self.maximumFrameLength)
+        guard let received = try receiveFrame(into: &buffer) else { return nil }
+        buffer.removeSubrange(received.length...)
+        return ReceivedFrame(bytes: buffer, checksumPending: received.checksumPending)
+    }
+
+    /// Reads the next frame into `buffer`, which the caller keeps and reuses (a load generator
+    /// reads millions of frames): the frame is `buffer[..<length]`. `nil` when none is waiting;
+    /// frames longer than the buffer are dropped.
+    public func receiveFrame(into buffer: inout [UInt8]) throws(DHCPKitError) -> (length: Int, checksumPending: Bool)? {
         var status: UInt32 = 0
         while true {
             let count = buffer.withUnsafeMutableBytes {
@@ -85,8 +94,7 @@ public final class PacketSocket: @unchecked Sendable {
             }
             if count >= 0 {
                 guard count <= buffer.count else { continue }
-                buffer.removeSubrange(count...)
-                return ReceivedFrame(bytes: buffer, checksumPending: status & CLN_TP_STATUS_CSUMNOTREADY != 0)
+                return (count, status & CLN_TP_STATUS_CSUMNOTREADY != 0)
             }
             switch errno {
             case EINTR: continue

@@ -9,7 +9,7 @@ struct AetherSim: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "aether-sim",
         abstract: "Drive a running Aether lab with subscribers: provisioning, real DHCP clients, traffic.",
-        subcommands: [Run.self], defaultSubcommand: Run.self)
+        subcommands: [Run.self, Load.self], defaultSubcommand: Run.self)
 }
 
 extension AetherSim {

@@ -16,6 +16,13 @@ import NetworkTypes
 /// Every host's line gets a radcheck user (its User-Name, the lab password) in a radgroupreply
 /// plan; the BNG writes its store, control socket and log under the test's folder.
 final class BNGLab: @unchecked Sendable {
+    /// An access node that `aether-sim load` emulates beside the relay's, on an aggregation
+    /// bridge in front of the BNG.
+    struct LoadNode: Sendable {
+        var remoteID: String
+        var macPrefix: UInt8 = 0x5a
+    }
+
     // Immutable after make(); `bng` is replaced only by restart(), which tests call serially.
     let network: TestNetwork
     let endpoints: ServiceEndpoints
@@ -72,13 +79,15 @@ final class BNGLab: @unchecked Sendable {
                      leases: ServicesAttachment.Leases = .normal, provision: Bool = true,
                      timers: String = "interim_interval: 10\n  counters_interval: 2\n  idle_timeout: 600",
                      subscriberYAML: String = "", extraYAML: String = "", redis: RedisEndpoint? = nil,
-                     portRequestRate: DHCPRequestRate? = DHCPRequestRate(perSecond: 20, burst: 40)) async throws -> BNGLab {
+                     portRequestRate: DHCPRequestRate? = DHCPRequestRate(perSecond: 20, burst: 40),
+                     loadNode: LoadNode? = nil) async throws -> BNGLab {
         let accessNode = try await network.namespace("an")
         let bngNamespace = try await network.namespace("bng")
         let upstream = try await network.namespace("up")
         var hosts: [NetworkNamespace] = []
         for index in 1...count { hosts.append(try await network.namespace("h\(index)")) }
         let services = try await ServicesAttachment.attach(bngNamespace, in: network, endpoints: endpoints, leases: leases)
+        let loadSubnet = loadNode == nil ? nil : try await services.addSubnet(in: network)
         let macs = (1...count).map { MACAddress(0x02, 0xbe, UInt8(services.subnet.id), UInt8($0), .random(in: 0...255), .random(in: 0...255)) }
         let tag = network.tag
         let remoteID = "an-\(tag)"
@@ -103,10 +112,33 @@ final class BNGLab: @unchecked Sendable {
         for (index, host) in hosts.enumerated() {
             try await host.addVeth("eth0", mac: macs[index], peer: "p\(index + 1)", in: accessNode)
         }
-        try await accessNode.addVeth("up0", peer: "agg0", in: bngNamespace)
+        if let loadNode {
+            // An aggregation switch between the BNG and its two access nodes: the relay's, and
+            // the load generator's emulated one (which stamps Option 82 itself).
+            let aggregation = try await network.namespace("agg")
+            let loadNamespace = try await network.namespace("load")
+            try await accessNode.addVeth("up0", peer: "a1", in: aggregation)
+            try await loadNamespace.addVeth("eth0", peer: "a2", in: aggregation)
+            try await aggregation.addVeth("a0", peer: "agg0", in: bngNamespace)
+            try await aggregation.ip("link", "add", "br0", "type", "bridge", "stp_state", "0", "forward_delay", "0")
+            try await aggregation.ip("link", "set", "br0", "up")
+            for member in ["a0", "a1", "a2"] {
+                try await aggregation.attach(member, toBridge: "br0")
+                try await aggregation.ip("link", "set", member, "up")
+            }
+            try await loadNamespace.ip("link", "set", "eth0", "up")
+            let kea = keaInfo
+            network.onCleanup {
+                _ = try? PostgresConnection(kea).query("DELETE FROM lease4 WHERE substring(hwaddr from 1 for 2) = decode($1, 'hex')",
+                                                      [String(format: "02%02x", loadNode.macPrefix)])
+            }
+        } else {
+            try await accessNode.addVeth("up0", peer: "agg0", in: bngNamespace)
+        }
         try await bngNamespace.addVeth("up1", peer: "eth0", in: upstream)
         try await AccessNodeBridge(namespace: accessNode, uplink: "up0", ports: (1...count).map { "p\($0)" }).configure()
-        try await SubscriberGateway(namespace: bngNamespace, interface: "agg0", gateways: [services.subnet.gateway]).configure()
+        try await SubscriberGateway(namespace: bngNamespace, interface: "agg0",
+                                    gateways: [services.subnet.gateway] + (loadSubnet.map { [$0.gateway] } ?? [])).configure()
         try await bngNamespace.addAddress(IPv4InterfaceAddress(bngUpstreamAddress, prefixLength: 24), to: "up1")
         try await bngNamespace.ip("link", "set", "lo", "up")
         try await upstream.addAddress(IPv4InterfaceAddress(upstreamAddress, prefixLength: 24), to: "eth0")
@@ -154,6 +186,7 @@ final class BNGLab: @unchecked Sendable {
               access_nodes:
                 - remote_id: \(remoteID)
                   gateway: \(services.subnet.gateway)
+            \(loadNode.map { "    - remote_id: \($0.remoteID)\n      gateway: \(loadSubnet?.gateway ?? services.subnet.gateway)" } ?? "")
             \(subscriberYAML)
             dhcp:
               servers: [\(endpoints.servicesAddress)]

@@ -1,0 +1,121 @@
+import ArgumentParser
+import EventSourcing
+import Foundation
+import LabKit
+
+extension AetherSim {
+    struct Load: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Emulate thousands of DHCP subscribers from one process and measure session setup.",
+            discussion: """
+                Sends DHCP from --sessions distinct MACs on --interface, Option 82 stamped as the access node \\
+                --remote-id would (circuit-id <remote-id>/<n>), at --rate new subscribers per second. A session \\
+                is established when its SESSION_START and authorizing POLICY_APPLY are read from the BNG's \\
+                event stream (--stream on --redis-socket or --redis); with --no-events, at DHCPACK. \\
+                Prints a progress line every second and a report at the end (--json writes it as JSON).
+                """)
+
+        @Option(help: "Interface towards the BNG.")
+        var interface: String
+
+        @Option(help: "Network namespace the interface is in (a name under /run/netns).")
+        var namespace: String?
+
+        @Option(help: "Distinct subscribers.")
+        var sessions: Int = 1000
+
+        @Option(help: "New subscribers per second.")
+        var rate: Double = 200
+
+        @Option(help: "Option 82 remote-id of the emulated access node (the BNG must know it).")
+        var remoteID: String
+
+        @Option(help: "Circuit-id prefix; subscriber n gets <prefix><n> (default <remote-id>/).")
+        var circuitPrefix: String?
+
+        @Option(help: "Second MAC byte (02:<prefix>:<index>), so generators can share a link.")
+        var macPrefix: UInt8 = 0x5a
+
+        @Option(help: "Number of the first subscriber.")
+        var firstIndex: Int = 0
+
+        @Option(help: "Seconds from the first DISCOVER until a session must be established.")
+        var setupTimeout: Double = 30
+
+        @Option(help: "Seconds each established session is held before RELEASE (default: until the end).")
+        var hold: Double?
+
+        @Option(help: "Seconds after a release before the subscriber does a new DORA (churn; needs --hold, --duration).")
+        var rejoinAfter: Double?
+
+        @Option(help: "Seconds the run lasts at most.")
+        var duration: Double?
+
+        @Flag(help: "Keep the leases at the end instead of releasing them.")
+        var noRelease = false
+
+        @Option(help: "Seed of the transaction IDs.")
+        var seed: UInt64 = 1
+
+        @Option(help: "Redis Unix socket of the BNG's event stream.")
+        var redisSocket: String?
+
+        @Option(help: "Redis host:port of the BNG's event stream.")
+        var redis: String?
+
+        @Option(help: "File holding the Redis password.")
+        var redisPasswordFile: String?
+
+        @Option(help: "The BNG's event stream.")
+        var stream: String = "bng_events"
+
+        @Flag(help: "Count a session as established at DHCPACK, without reading events.")
+        var noEvents = false
+
+        @Option(help: "Write the report as JSON to this file.")
+        var json: String?
+
+        func run() async throws {
+            let configuration = SubscriberLoadConfiguration(
+                interface: interface, sessions: sessions, arrivalRate: rate, remoteID: remoteID, circuitPrefix: circuitPrefix,
+                macPrefix: macPrefix, firstIndex: firstIndex, setupTimeout: setupTimeout, hold: hold, rejoinAfter: rejoinAfter,
+                duration: duration, releaseAtEnd: !noRelease, seed: seed)
+            var watcher: SessionEventWatcher?
+            if !noEvents {
+                watcher = try SessionEventWatcher(endpoint: try redisEndpoint(), stream: stream)
+            }
+            let load = try SubscriberLoad(configuration: configuration, watcher: watcher)
+            let signals = Task {
+                let signal = await Supervisor.waitForTerminationSignal()
+                FileHandle.standardError.write(Data("aether-sim: signal \(signal), ending the run\n".utf8))
+                load.stop()
+            }
+            defer { signals.cancel() }
+            let report = try await load.run(inNetworkNamespace: namespace.map { "/run/netns/\($0)" }) { progress in
+                FileHandle.standardError.write(Data(String(
+                    format: "load: %6.1f s  %d started, %d bound, %d established (%.0f/s), %d failed, p99 %.1f ms\n",
+                    progress.elapsedSeconds, progress.started, progress.bound, progress.established,
+                    progress.establishedPerSecond, progress.failed, progress.p99Milliseconds).utf8))
+            }
+            print(report.summary)
+            if let json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                try encoder.encode(report).write(to: URL(fileURLWithPath: json), options: .atomic)
+            }
+            let failed = report.failures.values.reduce(0, +)
+            if failed > 0 || report.counters.established == 0 { throw ExitCode(3) }
+        }
+
+        func redisEndpoint() throws -> RedisEndpoint {
+            let password = try redisPasswordFile.map {
+                try String(contentsOfFile: $0, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+            }
+            if let redisSocket { return RedisEndpoint(address: .unixSocket(path: redisSocket), password: password) }
+            guard let redis, let colon = redis.lastIndex(of: ":"), let port = Int(redis[redis.index(after: colon)...]) else {
+                throw ValidationError("give --redis-socket PATH or --redis HOST:PORT (or --no-events)")
+            }
+            return RedisEndpoint(address: .tcp(host: String(redis[..<colon]), port: port), password: password)
+        }
+    }
+}
