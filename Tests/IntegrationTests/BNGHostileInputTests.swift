@@ -90,8 +90,8 @@ struct BNGHostileInputTests {
                     })
                 }
                 // The fuzz corpora: whole frames as they are, DHCP messages in valid frames.
-                for frame in try Self.corpus("DHCPFrameFuzz") { try? socket.send(frame) }
-                for payload in try Self.corpus("DHCPMessageFuzz") {
+                for frame in try Self.corpus("dhcp-frame") { try? socket.send(frame) }
+                for payload in try Self.corpus("dhcp-message") {
                     if let frame = try? DHCPFrame(payload: payload, ethernet: EthernetHeader(destination: .broadcast, source: attacker),
                                                   ipv4: IPv4Header(source: .any, destination: .broadcast),
                                                   udp: UDPHeader(sourcePort: 68, destinationPort: 67)) {
@@ -139,7 +139,7 @@ struct BNGHostileInputTests {
             let remoteID = lab.remoteID
             try await lab.accessNode.perform {
                 let socket = try PacketSocket(interface: "up0")
-                for frame in try Self.corpus("DHCPFrameFuzz") { try? socket.send(frame) }
+                for frame in try Self.corpus("dhcp-frame") { try? socket.send(frame) }
                 // A burst past any port limit, stamped as the attacker's line: the BNG limits the line itself.
                 let line = RelayAgentInformation(circuitID: RelayAgentIdentifier(text: "\(remoteID)/1"), remoteID: RelayAgentIdentifier(text: remoteID))
                 for index in 0..<500 {
