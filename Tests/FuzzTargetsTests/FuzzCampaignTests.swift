@@ -1,11 +1,12 @@
 import AetherFuzzTargets
 import Foundation
+import ServiceSupport
 import Testing
 
 /// The short fuzz `make test` (and so CI) runs: every target on its seeds, the shipped files it
 /// names and the committed corpus, then on seeded mutants of them. Coverage-guided runs of the
 /// same targets are `Fuzz/run.sh <target|all> <seconds>` (Fuzz/README.md).
-@Suite("Every parser of untrusted input survives a short fuzz")
+@Suite("Every parser of untrusted input survives a short fuzz", .serialized)
 struct FuzzCampaignTests {
     static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent().path
@@ -13,12 +14,17 @@ struct FuzzCampaignTests {
     static let iterations = ProcessInfo.processInfo.environment["AETHER_FUZZ_ITERATIONS"].flatMap { Int($0) } ?? 4000
 
     @Test(arguments: FuzzTarget.all.map(\.name))
-    func targetHoldsItsPropertiesOnItsCorpusAndMutants(_ name: String) throws {
+    func targetHoldsItsPropertiesOnItsCorpusAndMutants(_ name: String) async throws {
         let target = try #require(FuzzTarget.named(name))
         let inputs = FuzzCorpus.inputs(of: target, repositoryRoot: Self.repositoryRoot)
         #expect(!inputs.isEmpty, "\(name) has no seeds, seed files or corpus")
         let seed = UInt64(truncatingIfNeeded: name.utf8.reduce(5381) { ($0 << 5) &+ $0 &+ Int($1) })
-        let report = FuzzCampaign.run(target, inputs: inputs, iterations: Self.iterations, seed: seed)
+        // Seconds of CPU, one target at a time (the suite is serialized) on a thread of its own:
+        // 13 in parallel, on the cooperative pool or not, starved the async tests beside them
+        // on two cores (a RADIUS test's 10 s wait for five local handlers ran out).
+        let report = try await DedicatedThread.run(name: "fuzz-\(name)") {
+            FuzzCampaign.run(target, inputs: inputs, iterations: Self.iterations, seed: seed)
+        }
         for (finding, input) in report.findings {
             Issue.record("\(finding) — input (\(input.count) bytes, seed \(seed)): \(input.prefix(96).map { String(format: "%02x", $0) }.joined())")
         }
