@@ -65,98 +65,100 @@ struct BNGSessionTests {
 
 extension BNGSessionTests {
     @Test func trafficIsShapedToThePlanAndCountedWithinTwoPercentAndARenewalKeepsTheSession() async throws {
-        let endpoints = try await TestServices.endpoints()
-        try await withTestNetwork { network in
-            let lab = try await BNGLab.make(network, endpoints: endpoints, hosts: 1, leases: .short,
-                                            timers: "interim_interval: 5\n  counters_interval: 1\n  idle_timeout: 600")
-            try await lab.waitForBNG()
-            let leases = try await lab.dhclient(0)
-            let address = try await lab.address(of: 0)
-            let session = try await lab.waitForAuthorizedSession(at: address)
-            let id = try #require(session["session_id"] as? String)
+        try await MeasurementLock.exclusive {
+            let endpoints = try await TestServices.endpoints()
+            try await withTestNetwork { network in
+                let lab = try await BNGLab.make(network, endpoints: endpoints, hosts: 1, leases: .short,
+                                                timers: "interim_interval: 5\n  counters_interval: 1\n  idle_timeout: 600")
+                try await lab.waitForBNG()
+                let leases = try await lab.dhclient(0)
+                let address = try await lab.address(of: 0)
+                let session = try await lab.waitForAuthorizedSession(at: address)
+                let id = try #require(session["session_id"] as? String)
 
-            try await lab.upstream.startIperfServer(network)
-            // Rates: download (the server sends, -R) against the 20 Mbit/s plan, upload against 5 Mbit/s.
-            func iperf(_ extra: [String]) async throws -> IperfResult {
-                try await lab.hosts[0].iperf(to: BNGLab.upstreamAddress, extra)
-            }
-            let downRate = try await iperf(["-t", "6", "-O", "1", "-R"])
-            let upRate = try await iperf(["-t", "6", "-O", "1"])
-            print("measured through aether-bng: download \(downRate.receivedBitsPerSecond / 1e6) Mbit/s (plan 20), upload \(upRate.receivedBitsPerSecond / 1e6) Mbit/s (plan 5)")
-            #expect(abs(downRate.receivedBitsPerSecond / Double(BNGLab.planDownloadKbps * 1000) - 1) <= 0.1, "download \(downRate.receivedBitsPerSecond)")
-            #expect(abs(upRate.receivedBitsPerSecond / Double(BNGLab.planUploadKbps * 1000) - 1) <= 0.1, "upload \(upRate.receivedBitsPerSecond)")
-
-            // Counting: what one whole iperf3 run moved against the change of the session's
-            // counters in SESSION_UPDATE and in radacct's Interim-Update. The BNG counts IP octets
-            // (RFC 2866), iperf3 counts TCP payload: the difference is 52 octets of IPv4 + TCP
-            // (with timestamps) per segment, 3.6 % at MTU 1500, so the reference is iperf3's bytes
-            // plus the headers of the segments the host's TCP stack counted. Both senders emit
-            // MTU-sized packets (no GSO super-packets, whose headers the kernel counts once) so
-            // the counters see what the wire carries.
-            for namespace in [lab.hosts[0], lab.upstream] {
-                try await namespace.ip("link", "set", "dev", "eth0", "gso_max_segs", "1")
-            }
-            func tcpSegments() async throws -> (received: UInt64, sent: UInt64) {
-                let lines = try await lab.hosts[0].check(["cat", "/proc/net/snmp"]).standardOutput
-                    .split(separator: "\n").filter { $0.hasPrefix("Tcp:") }.map { $0.split(separator: " ").map(String.init) }
-                guard lines.count == 2, let inSegs = lines[0].firstIndex(of: "InSegs"), let outSegs = lines[0].firstIndex(of: "OutSegs"),
-                      let received = UInt64(lines[1][inSegs]), let sent = UInt64(lines[1][outSegs]) else {
-                    throw LabKitError(.commandFailed, "no Tcp: InSegs/OutSegs in h1's /proc/net/snmp")
+                try await lab.upstream.startIperfServer(network)
+                // Rates: download (the server sends, -R) against the 20 Mbit/s plan, upload against 5 Mbit/s.
+                func iperf(_ extra: [String]) async throws -> IperfResult {
+                    try await lab.hosts[0].iperf(to: BNGLab.upstreamAddress, extra)
                 }
-                return (received, sent)
-            }
-            func updates() throws -> [(sequence: UInt64, counters: SessionCounters)] {
-                try lab.events().compactMap { event -> (UInt64, SessionCounters)? in
-                    if case .sessionUpdate(let payload) = event.payload, payload.line.sessionID.uuidString.lowercased() == id {
-                        return (event.seq, payload.counters)
+                let downRate = try await iperf(["-t", "6", "-O", "1", "-R"])
+                let upRate = try await iperf(["-t", "6", "-O", "1"])
+                print("measured through aether-bng: download \(downRate.receivedBitsPerSecond / 1e6) Mbit/s (plan 20), upload \(upRate.receivedBitsPerSecond / 1e6) Mbit/s (plan 5)")
+                #expect(abs(downRate.receivedBitsPerSecond / Double(BNGLab.planDownloadKbps * 1000) - 1) <= 0.1, "download \(downRate.receivedBitsPerSecond)")
+                #expect(abs(upRate.receivedBitsPerSecond / Double(BNGLab.planUploadKbps * 1000) - 1) <= 0.1, "upload \(upRate.receivedBitsPerSecond)")
+
+                // Counting: what one whole iperf3 run moved against the change of the session's
+                // counters in SESSION_UPDATE and in radacct's Interim-Update. The BNG counts IP octets
+                // (RFC 2866), iperf3 counts TCP payload: the difference is 52 octets of IPv4 + TCP
+                // (with timestamps) per segment, 3.6 % at MTU 1500, so the reference is iperf3's bytes
+                // plus the headers of the segments the host's TCP stack counted. Both senders emit
+                // MTU-sized packets (no GSO super-packets, whose headers the kernel counts once) so
+                // the counters see what the wire carries.
+                for namespace in [lab.hosts[0], lab.upstream] {
+                    try await namespace.ip("link", "set", "dev", "eth0", "gso_max_segs", "1")
+                }
+                func tcpSegments() async throws -> (received: UInt64, sent: UInt64) {
+                    let lines = try await lab.hosts[0].check(["cat", "/proc/net/snmp"]).standardOutput
+                        .split(separator: "\n").filter { $0.hasPrefix("Tcp:") }.map { $0.split(separator: " ").map(String.init) }
+                    guard lines.count == 2, let inSegs = lines[0].firstIndex(of: "InSegs"), let outSegs = lines[0].firstIndex(of: "OutSegs"),
+                          let received = UInt64(lines[1][inSegs]), let sent = UInt64(lines[1][outSegs]) else {
+                        throw LabKitError(.commandFailed, "no Tcp: InSegs/OutSegs in h1's /proc/net/snmp")
                     }
-                    return nil
+                    return (received, sent)
                 }
-            }
-            func radius() throws -> (input: UInt64, output: UInt64) {
-                let row = try lab.radacct().first { $0["acctsessionid"] == id } ?? [:]
-                return (UInt64((row["input"] ?? nil) ?? "0") ?? 0, UInt64((row["output"] ?? nil) ?? "0") ?? 0)
-            }
-            /// Waits for two SESSION_UPDATEs after `sequence` that agree (the traffic is over and
-            /// counted) and for radacct to hold the same numbers (the Interim-Update arrived).
-            func settled(after sequence: UInt64) async throws -> (sequence: UInt64, counters: SessionCounters, radius: (input: UInt64, output: UInt64)) {
-                var result: (UInt64, SessionCounters, (input: UInt64, output: UInt64))?
-                try await Readiness.wait(for: "counters to settle", timeoutSeconds: 60) {
-                    let later = try updates().filter { $0.sequence > sequence }
-                    guard later.count >= 2, let last = later.last, later[later.count - 2].counters == last.counters else { return false }
-                    let accounted = try radius()
-                    guard accounted.output == last.counters.bytesDown, accounted.input == last.counters.bytesUp else { return false }
-                    result = (last.sequence, last.counters, accounted)
-                    return true
+                func updates() throws -> [(sequence: UInt64, counters: SessionCounters)] {
+                    try lab.events().compactMap { event -> (UInt64, SessionCounters)? in
+                        if case .sessionUpdate(let payload) = event.payload, payload.line.sessionID.uuidString.lowercased() == id {
+                            return (event.seq, payload.counters)
+                        }
+                        return nil
+                    }
                 }
-                let settled = try #require(result)
-                return (settled.0, settled.1, settled.2)
-            }
-            var mark = try await settled(after: 0)
-            for download in [true, false] {
-                let (_, before, radiusBefore) = mark
-                let segmentsBefore = try await tcpSegments()
-                let run = try await iperf(["-t", "4"] + (download ? ["-R"] : []))
-                let segmentsAfter = try await tcpSegments()
-                let sequenceAtEnd = try lab.events().last?.seq ?? 0
-                mark = try await settled(after: sequenceAtEnd)
-                let (_, after, radiusAfter) = mark
-                let segments = download ? segmentsAfter.received - segmentsBefore.received : segmentsAfter.sent - segmentsBefore.sent
-                let moved = Double(run.totalReceivedBytes) + 52 * Double(segments)
-                let counted = Double(download ? after.bytesDown - before.bytesDown : after.bytesUp - before.bytesUp)
-                let accounted = Double(download ? radiusAfter.output - radiusBefore.output : radiusAfter.input - radiusBefore.input)
-                print("counted through aether-bng: \(download ? "download" : "upload") iperf3 \(run.totalReceivedBytes) + headers of \(segments) segments, SESSION_UPDATE \(counted), Interim-Update \(accounted)")
-                #expect(abs(counted / moved - 1) <= 0.02, "\(download ? "download" : "upload"): SESSION_UPDATE moved \(counted), iperf3 with headers \(moved)")
-                #expect(abs(accounted / moved - 1) <= 0.02, "\(download ? "download" : "upload"): Interim-Update moved \(accounted), iperf3 with headers \(moved)")
-            }
+                func radius() throws -> (input: UInt64, output: UInt64) {
+                    let row = try lab.radacct().first { $0["acctsessionid"] == id } ?? [:]
+                    return (UInt64((row["input"] ?? nil) ?? "0") ?? 0, UInt64((row["output"] ?? nil) ?? "0") ?? 0)
+                }
+                /// Waits for two SESSION_UPDATEs after `sequence` that agree (the traffic is over and
+                /// counted) and for radacct to hold the same numbers (the Interim-Update arrived).
+                func settled(after sequence: UInt64) async throws -> (sequence: UInt64, counters: SessionCounters, radius: (input: UInt64, output: UInt64)) {
+                    var result: (UInt64, SessionCounters, (input: UInt64, output: UInt64))?
+                    try await Readiness.wait(for: "counters to settle", timeoutSeconds: 60) {
+                        let later = try updates().filter { $0.sequence > sequence }
+                        guard later.count >= 2, let last = later.last, later[later.count - 2].counters == last.counters else { return false }
+                        let accounted = try radius()
+                        guard accounted.output == last.counters.bytesDown, accounted.input == last.counters.bytesUp else { return false }
+                        result = (last.sequence, last.counters, accounted)
+                        return true
+                    }
+                    let settled = try #require(result)
+                    return (settled.0, settled.1, settled.2)
+                }
+                var mark = try await settled(after: 0)
+                for download in [true, false] {
+                    let (_, before, radiusBefore) = mark
+                    let segmentsBefore = try await tcpSegments()
+                    let run = try await iperf(["-t", "4"] + (download ? ["-R"] : []))
+                    let segmentsAfter = try await tcpSegments()
+                    let sequenceAtEnd = try lab.events().last?.seq ?? 0
+                    mark = try await settled(after: sequenceAtEnd)
+                    let (_, after, radiusAfter) = mark
+                    let segments = download ? segmentsAfter.received - segmentsBefore.received : segmentsAfter.sent - segmentsBefore.sent
+                    let moved = Double(run.totalReceivedBytes) + 52 * Double(segments)
+                    let counted = Double(download ? after.bytesDown - before.bytesDown : after.bytesUp - before.bytesUp)
+                    let accounted = Double(download ? radiusAfter.output - radiusBefore.output : radiusAfter.input - radiusBefore.input)
+                    print("counted through aether-bng: \(download ? "download" : "upload") iperf3 \(run.totalReceivedBytes) + headers of \(segments) segments, SESSION_UPDATE \(counted), Interim-Update \(accounted)")
+                    #expect(abs(counted / moved - 1) <= 0.02, "\(download ? "download" : "upload"): SESSION_UPDATE moved \(counted), iperf3 with headers \(moved)")
+                    #expect(abs(accounted / moved - 1) <= 0.02, "\(download ? "download" : "upload"): Interim-Update moved \(accounted), iperf3 with headers \(moved)")
+                }
 
-            // The short lease renews by unicast to the gateway; the session stays the same.
-            try await Readiness.wait(for: "dhclient renewal", timeoutSeconds: Double(lab.services.subnet.renewTimer) * 3 + 10) {
-                ((try? String(contentsOfFile: leases, encoding: .utf8)) ?? "").components(separatedBy: "lease {").count - 1 >= 2
+                // The short lease renews by unicast to the gateway; the session stays the same.
+                try await Readiness.wait(for: "dhclient renewal", timeoutSeconds: Double(lab.services.subnet.renewTimer) * 3 + 10) {
+                    ((try? String(contentsOfFile: leases, encoding: .utf8)) ?? "").components(separatedBy: "lease {").count - 1 >= 2
+                }
+                let after = try await lab.waitForAuthorizedSession(at: address)
+                #expect(after["session_id"] as? String == id)
+                #expect(try lab.events().filter { $0.eventType == .sessionStart }.count == 1)
             }
-            let after = try await lab.waitForAuthorizedSession(at: address)
-            #expect(after["session_id"] as? String == id)
-            #expect(try lab.events().filter { $0.eventType == .sessionStart }.count == 1)
         }
     }
 

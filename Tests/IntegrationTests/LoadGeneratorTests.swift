@@ -12,60 +12,68 @@ struct LoadGeneratorTests {
     static let unprovisioned = 10
 
     @Test func provisionedSubscribersAreEstablishedFromTheEventStreamAndTheRestFailAsRejected() async throws {
-        let endpoints = try await TestServices.endpoints()
-        try await withTestNetwork { network in
-            let node = BNGLab.LoadNode(remoteID: "ld-\(network.tag)")
-            let lab = try await BNGLab.make(network, endpoints: endpoints, hosts: 1, loadNode: node)
-            try await lab.waitForBNG()
-
-            // RADIUS knows the first 150 circuits of the emulated node, in the lab's plan.
-            let prefix = "\(lab.bngID)/\(node.remoteID)/\(node.remoteID)/"
-            let radius = try PostgresConnection(endpoints.postgres.radius)
-            try radius.query("""
-                INSERT INTO radcheck (username, attribute, op, value)
-                SELECT $1 || g, 'Cleartext-Password', ':=', 'lab' FROM generate_series(1, $2::int) g
-                """, [prefix, "\(Self.provisioned)"])
-            try radius.query("""
-                INSERT INTO radusergroup (username, groupname, priority) SELECT $1 || g, $3, 1 FROM generate_series(1, $2::int) g
-                """, [prefix, "\(Self.provisioned)", "plan-\(network.tag)"])
-
-            guard case .unixSocket(let socket) = lab.redis.address else { Issue.record("the harness's Redis has no socket"); return }
-            let passwordFile = network.directory + "/redis-password"
-            try (lab.redis.password ?? "").write(toFile: passwordFile, atomically: true, encoding: .utf8)
-            let reportPath = network.directory + "/load.json"
-            let sessions = Self.provisioned + Self.unprovisioned
-            var arguments = [try BuiltProducts.executable("aether-sim"), "load",
-                             "--namespace", "\(TestServices.configuration.namespacePrefix)-\(network.tag)-load", "--interface", "eth0",
-                             "--sessions", "\(sessions)", "--rate", "80", "--remote-id", node.remoteID,
-                             "--redis-socket", socket, "--stream", lab.stream, "--setup-timeout", "20", "--json", reportPath]
-            if lab.redis.password != nil { arguments += ["--redis-password-file", passwordFile] }
-            let output = try await CommandRunner.run(arguments, timeoutSeconds: 180)
-            // Failures make the exit status 3; the rejected ten are failures by design here.
-            #expect(output.status == 3, "\(output.standardOutput)\n\(output.standardError.suffix(2000))\n\(lab.bng.log().suffix(3000))")
-            print(output.standardOutput)
-
-            let report = try JSONDecoder().decode(SubscriberLoadReport.self, from: Data(contentsOf: URL(fileURLWithPath: reportPath)))
-            #expect(report.waitedForEvents)
-            #expect(report.counters.attempts == sessions)
-            #expect(report.counters.established == Self.provisioned, "\(report.summary)")
-            #expect(report.failures == ["rejected": Self.unprovisioned], "\(report.summary)")
-            #expect(report.setupLatency.count == UInt64(Self.provisioned))
-            #expect(report.boundLatency.count == UInt64(sessions))
-            #expect(report.setupLatency.p50 > 0 && report.setupLatency.p50 <= report.setupLatency.p99)
-            #expect(report.counters.unexpectedStops == 0)
-            #expect(report.establishedPerSecond > 0)
-
-            // Every lease was released at the end: the BNG ends every load session, each
-            // established one with an Acct-Stop in radacct.
-            try await Readiness.wait(for: "the BNG to end every load session", timeoutSeconds: 30) {
-                try await lab.sessions().allSatisfy { ($0["remote_id"] as? String) != node.remoteID }
+        try await MeasurementLock.exclusive {
+            let endpoints = try await TestServices.endpoints()
+            try await withTestNetwork { network in
+                let node = BNGLab.LoadNode(remoteID: "ld-\(network.tag)")
+                let lab = try await BNGLab.make(network, endpoints: endpoints, hosts: 1, loadNode: node)
+                try await lab.waitForBNG()
+    
+                // RADIUS knows the first 150 circuits of the emulated node, in the lab's plan.
+                let prefix = "\(lab.bngID)/\(node.remoteID)/\(node.remoteID)/"
+                let radius = try PostgresConnection(endpoints.postgres.radius)
+                try radius.query("""
+                    INSERT INTO radcheck (username, attribute, op, value)
+                    SELECT $1 || g, 'Cleartext-Password', ':=', 'lab' FROM generate_series(1, $2::int) g
+                    """, [prefix, "\(Self.provisioned)"])
+                try radius.query("""
+                    INSERT INTO radusergroup (username, groupname, priority) SELECT $1 || g, $3, 1 FROM generate_series(1, $2::int) g
+                    """, [prefix, "\(Self.provisioned)", "plan-\(network.tag)"])
+    
+                guard case .unixSocket(let socket) = lab.redis.address else { Issue.record("the harness's Redis has no socket"); return }
+                let passwordFile = network.directory + "/redis-password"
+                try (lab.redis.password ?? "").write(toFile: passwordFile, atomically: true, encoding: .utf8)
+                let reportPath = network.directory + "/load.json"
+                let sessions = Self.provisioned + Self.unprovisioned
+                var arguments = [try BuiltProducts.executable("aether-sim"), "load",
+                                 "--namespace", "\(TestServices.configuration.namespacePrefix)-\(network.tag)-load", "--interface", "eth0",
+                                 "--sessions", "\(sessions)", "--rate", "80", "--remote-id", node.remoteID,
+                                 "--redis-socket", socket, "--stream", lab.stream, "--setup-timeout", "20", "--json", reportPath]
+                if lab.redis.password != nil { arguments += ["--redis-password-file", passwordFile] }
+                let output = try await CommandRunner.run(arguments, timeoutSeconds: 180)
+                // Failures make the exit status 3; the rejected ten are failures by design here.
+                #expect(output.status == 3, "\(output.standardOutput)\n\(output.standardError.suffix(2000))\n\(lab.bng.log().suffix(3000))")
+                print(output.standardOutput)
+    
+                let report = try JSONDecoder().decode(SubscriberLoadReport.self, from: Data(contentsOf: URL(fileURLWithPath: reportPath)))
+                #expect(report.waitedForEvents)
+                #expect(report.counters.attempts == sessions)
+                #expect(report.counters.established == Self.provisioned, "\(report.summary)")
+                #expect(report.failures == ["rejected": Self.unprovisioned], "\(report.summary)")
+                #expect(report.setupLatency.count == UInt64(Self.provisioned))
+                #expect(report.boundLatency.count == UInt64(sessions))
+                #expect(report.setupLatency.p50 > 0 && report.setupLatency.p50 <= report.setupLatency.p99)
+                #expect(report.counters.unexpectedStops == 0)
+                #expect(report.establishedPerSecond > 0)
+    
+                // Every lease was released at the end: the BNG ends every load session, each
+                // established one with an Acct-Stop in radacct.
+                do {
+                    try await Readiness.wait(for: "the BNG to end every load session", timeoutSeconds: 60) {
+                        try await lab.sessions().allSatisfy { ($0["remote_id"] as? String) != node.remoteID }
+                    }
+                } catch {
+                    let left = try await lab.sessions().filter { ($0["remote_id"] as? String) == node.remoteID }
+                    Issue.record("\(left.count) load sessions still held: \(left.prefix(3))\n\(lab.bng.log().suffix(4000))")
+                    throw error
+                }
+                var stopped = 0
+                try await Readiness.wait(for: "\(Self.provisioned) Acct-Stop rows of the load node", timeoutSeconds: 30) {
+                    stopped = try lab.radacct().filter { ($0["username"] ?? nil)?.hasPrefix(prefix) == true && ($0["stopped"] ?? nil) != nil }.count
+                    return stopped == Self.provisioned
+                }
+                #expect(stopped == Self.provisioned)
             }
-            var stopped = 0
-            try await Readiness.wait(for: "\(Self.provisioned) Acct-Stop rows of the load node", timeoutSeconds: 30) {
-                stopped = try lab.radacct().filter { ($0["username"] ?? nil)?.hasPrefix(prefix) == true && ($0["stopped"] ?? nil) != nil }.count
-                return stopped == Self.provisioned
-            }
-            #expect(stopped == Self.provisioned)
         }
     }
 }
