@@ -32,8 +32,15 @@ public final class BackgroundProcess: Sendable {
     }
 
     public var isRunning: Bool {
+        if let status = ProcessHandle.reapIfChild(handle.pid) {
+            reapedStatus.withLock { $0 = status }
+            return false
+        }
+        if handle.isAlive { return true }
+        // It died between the two looks and is a zombie now: collect its status, so a caller
+        // that saw it stop can also say how (the lab supervisor once logged "status unknown").
         if let status = ProcessHandle.reapIfChild(handle.pid) { reapedStatus.withLock { $0 = status } }
-        return handle.isAlive
+        return false
     }
 
     /// The exit code (128 + n for a signal) once ``isRunning`` has seen the process end.
