@@ -36,6 +36,14 @@ def text(selector):
     return driver.find_element(By.CSS_SELECTOR, selector).text
 
 
+def click(selector):
+    """Clicks inside a wait: the topology re-renders its nodes with every status update."""
+    def attempt(d):
+        d.find_element(By.CSS_SELECTOR, selector).click()
+        return True
+    wait(20).until(attempt)
+
+
 try:
     driver.get(BASE + "/")
     wait(90).until(
@@ -60,7 +68,7 @@ try:
     # Unlock with the token, pick the host by clicking it, run the first curl command.
     driver.find_element(By.ID, "token-input").send_keys(TOKEN)
     driver.find_element(By.CSS_SELECTOR, "#token-form button[type=submit]").click()
-    driver.find_element(By.CSS_SELECTOR, f'svg.topology g.node.host[data-id="{host}"]').click()
+    click(f'svg.topology g.node.host[data-id="{host}"]')
     choice = next(o for o in driver.find_elements(By.CSS_SELECTOR, "#demo-command option") if o.get_attribute("value").startswith("curl|"))
     choice.click()
     assert driver.find_element(By.ID, "demo-host").get_attribute("value") == host
