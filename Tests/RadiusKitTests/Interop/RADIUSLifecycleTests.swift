@@ -154,9 +154,15 @@ struct RADIUSLifecycleTests {
                     for index in 0..<10 {
                         group.addTask { try await client.changeAuthorization([.string(.acctSessionID, "s\(index)")]).code }
                     }
-                    try await waitUntil("4 handlers running, 6 waiting") {
-                        handler.running == 4
-                            && (try? metrics.expectGauge("aether_radius_dae_requests_waiting", [("server", "bound")]).lastValue) == 6
+                    do {
+                        try await waitUntil("4 handlers running, 6 waiting") {
+                            handler.running == 4
+                                && (try? metrics.expectGauge("aether_radius_dae_requests_waiting", [("server", "bound")]).lastValue) == 6
+                        }
+                    } catch {
+                        // Release the gate first: the server's shutdown waits for its handlers.
+                        handler.release()
+                        throw error
                     }
                     handler.release()
                     var codes: [RADIUSCode] = []
@@ -175,6 +181,12 @@ struct RADIUSLifecycleTests {
         let server = try Self.server(handler: handler, label: "td-srv", metrics: metrics)
         let client = try Self.client(to: server.localAddress, label: "td-cli", metrics: metrics, configuration: .init(timeout: .seconds(30)))
         let serverTask = Task { try await server.run() }
+        // Should a wait below fail, the gated handlers must still end and the server with them:
+        // left running, they held the suite's next test up until the run's timeout.
+        defer {
+            handler.release()
+            serverTask.cancel()
+        }
         let answers = try await withRunningService(client) {
             try await withThrowingTaskGroup(of: RADIUSCode.self) { group in
                 for index in 0..<5 {
