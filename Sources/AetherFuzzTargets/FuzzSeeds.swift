@@ -67,7 +67,7 @@ enum FuzzSeeds {
     @Sendable static func netlinkMessages() -> [[UInt8]] {
         func framed(_ type: UInt16, _ flags: UInt16, _ payload: [UInt8]) -> [UInt8] {
             var bytes: [UInt8] = []
-            for value in [UInt32(16 + payload.count)] { withUnsafeBytes(of: value) { bytes += $0 } }
+            withUnsafeBytes(of: UInt32(16 + payload.count)) { bytes += $0 }
             withUnsafeBytes(of: type) { bytes += $0 }
             withUnsafeBytes(of: flags) { bytes += $0 }
             withUnsafeBytes(of: UInt32(7)) { bytes += $0 }
