@@ -154,8 +154,8 @@ let package = Package(
         // the short campaign `make test` runs (FuzzCampaign).
         .target(
             name: "AetherFuzzTargets",
-            dependencies: ["NetworkTypes", "DHCPKit", "RadiusKit", "EventSourcing", "NetlinkShaping", "KeaControl",
-                           "BNGKit", "OSSKit", "LabKit"]
+            dependencies: ["NetworkTypes", "ServiceSupport", "DHCPKit", "RadiusKit", "EventSourcing", "NetlinkShaping",
+                           "KeaControl", "BNGKit", "OSSKit", "LabKit"]
         ),
         // What the daemons share: logging and Prometheus bootstrap, the /metrics endpoint, the
         // ServiceGroup with signal handling. Exporters live here, never in the kits.

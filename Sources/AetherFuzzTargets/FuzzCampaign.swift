@@ -1,4 +1,5 @@
 import Foundation
+import ServiceSupport
 
 /// The inputs a target starts from: its code-built seeds, the shipped files it names, and the
 /// committed corpus `Fuzz/Corpus/<name>/` that libFuzzer runs grow and minimize.
@@ -39,7 +40,7 @@ public struct FuzzCampaign {
     /// Runs `target` on `inputs` and on `iterations` mutants of them.
     public static func run(_ target: FuzzTarget, inputs: [[UInt8]], iterations: Int, seed: UInt64) -> Report {
         var report = Report(target: target.name, startingInputs: inputs.count)
-        var random = SplitMix64(seed: seed)
+        var random = SeededGenerator(seed: seed)
         func execute(_ input: [UInt8]) {
             report.executions += 1
             do {
@@ -63,7 +64,7 @@ public struct FuzzCampaign {
     /// Bytes that sit on parser boundaries: lengths, signs, terminators.
     static let interestingBytes: [UInt8] = [0, 1, 2, 0x7f, 0x80, 0xff, 0xfe, 0x20, 0x0a, 0x22, 0x3a, 0x2c, 0x7b, 0x5b]
 
-    static func mutate(_ input: inout [UInt8], splicingFrom pool: [[UInt8]], random: inout SplitMix64) {
+    static func mutate(_ input: inout [UInt8], splicingFrom pool: [[UInt8]], random: inout SeededGenerator) {
         switch random.below(8) {
         case 0 where !input.isEmpty:
             input[random.below(input.count)] ^= 1 << UInt8(random.below(8))
@@ -93,20 +94,7 @@ public struct FuzzCampaign {
     }
 }
 
-/// SplitMix64 (Steele, Lea, Flood 2014): small, fast, and the same sequence on every machine.
-struct SplitMix64 {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
+extension SeededGenerator {
     /// A value in `0..<bound` (`bound` > 0).
     mutating func below(_ bound: Int) -> Int {
         Int(next() % UInt64(bound))

@@ -59,6 +59,9 @@ extension FuzzTarget {
         name: "radius-packet",
         summary: "RADIUSPacket(bytes:): round trip, verification as request and reply, vendor attributes, the dictionary, the CoA engine"
     ) { bytes throws(FuzzFinding) in
+        guard let secret = RADIUSFuzzFixtures.secret, let source = RADIUSFuzzFixtures.source, let range = RADIUSFuzzFixtures.range else {
+            throw FuzzFinding("radius-packet", "the fixtures' secret, address or range no longer parse")
+        }
         if let packet = try? RADIUSPacket(bytes: bytes) {
             guard let encoded = try? packet.encoded(), encoded == bytes else {
                 throw FuzzFinding("radius-packet", "parse-then-encode changed the bytes")
@@ -71,14 +74,14 @@ extension FuzzTarget {
             }
             var request = packet
             request.code = .accessRequest
-            _ = try? RADIUSPacketVerifier.response(bytes, to: request, secret: RADIUSFuzzFixtures.secret)
+            _ = try? RADIUSPacketVerifier.response(bytes, to: request, secret: secret)
             _ = try? RADIUSPacket(bytes: bytes, allowingTrailingPadding: true)
         }
-        _ = try? RADIUSPacketVerifier.request(bytes, secret: RADIUSFuzzFixtures.secret, requireMessageAuthenticator: false)
+        _ = try? RADIUSPacketVerifier.request(bytes, secret: secret, requireMessageAuthenticator: false)
         var engine = RADIUSDynamicAuthorizationEngine<ContinuousClock.Instant>(
-            clients: [RADIUSDynamicAuthorizationClient(name: "fuzz", range: RADIUSFuzzFixtures.range, secret: RADIUSFuzzFixtures.secret)],
+            clients: [RADIUSDynamicAuthorizationClient(name: "fuzz", range: range, secret: secret)],
             configuration: .init(requireMessageAuthenticator: false))
-        _ = engine.handle(.received(bytes: bytes, source: RADIUSFuzzFixtures.source, now: .now, unixTime: 1_800_000_000))
+        _ = engine.handle(.received(bytes: bytes, source: source, now: .now, unixTime: 1_800_000_000))
     }
 
     /// FreeRADIUS-format dictionary text (an operator's `dictionary.*` files) and attribute pairs.
@@ -97,16 +100,10 @@ extension FuzzTarget {
     }
 }
 
-/// Constants the RADIUS targets share; each is valid by construction.
+/// Constants the RADIUS targets share (valid literals; `nil` only if RadiusKit stopped accepting them).
 enum RADIUSFuzzFixtures {
     static let dictionary = RADIUSDictionary.standard
-    static let secret: RADIUSSecret = {
-        do { return try RADIUSSecret("fuzz-secret") } catch { fatalError("constant secret is valid") }
-    }()
-    static let source: RADIUSSocketAddress = {
-        do { return try RADIUSSocketAddress("198.18.0.10:3799") } catch { fatalError("constant address is valid") }
-    }()
-    static let range: RADIUSAddressRange = {
-        do { return try RADIUSAddressRange("198.18.0.0/24") } catch { fatalError("constant range is valid") }
-    }()
+    static let secret = try? RADIUSSecret("fuzz-secret")
+    static let source = try? RADIUSSocketAddress("198.18.0.10:3799")
+    static let range = try? RADIUSAddressRange("198.18.0.0/24")
 }
