@@ -185,10 +185,7 @@ extension AetherLab {
         static let configuration = CommandConfiguration(commandName: "up", abstract: "Start the services (idempotent).")
         @OptionGroup var options: HarnessOptions
 
-        func run() async throws {
-            let endpoints = try await options.harness().start()
-            print(endpoints.summary)
-        }
+        func run() async throws { print(try await options.harness().start().summary) }
     }
 
     struct ServicesDown: AsyncParsableCommand {
@@ -208,15 +205,12 @@ extension AetherLab {
 
         func run() async throws {
             let harness = try options.harness()
-            let rows = await harness.status()
-            if rows.isEmpty {
+            guard let report = await harness.statusReport() else {
                 print("no harness state at \(harness.configuration.stateDirectory)")
                 throw ExitCode(3)
             }
-            for row in rows {
-                print("\(row.running ? "up  " : "down") \(row.service.padding(toLength: 15, withPad: " ", startingAt: 0)) \(row.detail)")
-            }
-            if rows.contains(where: { !$0.running }) { throw ExitCode(3) }
+            print(report.text)
+            if !report.allRunning { throw ExitCode(3) }
         }
     }
 }

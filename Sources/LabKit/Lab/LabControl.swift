@@ -177,3 +177,14 @@ extension ServiceHarness {
         return status
     }
 }
+
+extension ServiceHarness {
+    /// `aether-lab services status`: one line per service (up/down, name, detail), and whether
+    /// all of them run; `nil` when the harness has no state.
+    public func statusReport() async -> (text: String, allRunning: Bool)? {
+        let rows = await status()
+        guard !rows.isEmpty else { return nil }
+        let lines = rows.map { "\($0.running ? "up  " : "down") \($0.service.padding(toLength: 15, withPad: " ", startingAt: 0)) \($0.detail)" }
+        return (lines.joined(separator: "\n"), rows.allSatisfy(\.running))
+    }
+}
