@@ -332,6 +332,6 @@ let package = Package(
             name: "LabKitTests",
             dependencies: ["LabKit", "KeaControl", "DHCPKit", "AetherTestSupport"]
         ),
-        .testTarget(name: "FuzzTargetsTests", dependencies: ["AetherFuzzTargets", "ServiceSupport"]),
+        .testTarget(name: "FuzzTargetsTests", dependencies: ["AetherFuzzTargets", "ServiceSupport", "AetherTestSupport"]),
     ]
 )

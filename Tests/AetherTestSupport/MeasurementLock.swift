@@ -1,6 +1,7 @@
-/// One at a time across every suite: tests that measure rates (iperf3 against an HTB profile)
-/// and tests that load the machine on purpose (the subscriber load generator) take it, so a
-/// burst of load never lands in the middle of a rate measurement. Suites run in parallel, and
+/// One at a time across every suite: tests that measure rates or deadlines (iperf3 against an HTB
+/// profile, a neighbour's DORA within a second during a flood) and tests that load the machine on
+/// purpose (the subscriber load generator, the fuzz campaign) take it, so a burst of load never
+/// lands in the middle of a measurement. Suites run in parallel, and
 /// on two cores a measured 50 Mbit/s fell to 41 while the load generator ran beside it.
 public enum MeasurementLock {
     private static let lock = AsyncMutex()

@@ -1,4 +1,5 @@
 import AetherFuzzTargets
+import AetherTestSupport
 import Foundation
 import ServiceSupport
 import Testing
@@ -22,8 +23,10 @@ struct FuzzCampaignTests {
         // Seconds of CPU, one target at a time (the suite is serialized) on a thread of its own:
         // 13 in parallel, on the cooperative pool or not, starved the async tests beside them
         // on two cores (a RADIUS test's 10 s wait for five local handlers ran out).
-        let report = try await DedicatedThread.run(name: "fuzz-\(name)") {
-            FuzzCampaign.run(target, inputs: inputs, iterations: Self.iterations, seed: seed)
+        let report = try await MeasurementLock.exclusive {
+            try await DedicatedThread.run(name: "fuzz-\(name)") {
+                FuzzCampaign.run(target, inputs: inputs, iterations: Self.iterations, seed: seed)
+            }
         }
         for (finding, input) in report.findings {
             Issue.record("\(finding) — input (\(input.count) bytes, seed \(seed)): \(input.prefix(96).map { String(format: "%02x", $0) }.joined())")
