@@ -151,6 +151,8 @@ public final class EventIngestor<Consumer: EventStreamConsumer, Store: EventStor
             metrics.failures.increment()
             recovering = true
             pendingCursor = .zero
+            // A Redis that came back empty has no group any more (NOGROUP): create it again.
+            groupReady = false
             throw error
         }
     }
@@ -296,6 +298,7 @@ public final class EventIngestor<Consumer: EventStreamConsumer, Store: EventStor
                 guard !messages.isEmpty else { continue }
                 guard slot.put(PrefetchSlot.Batch(messages: messages, decoded: Self.decode(messages, codec: codec))) else { return }
             } catch {
+                groupReady = false
                 let delay = backoff.nextDelay()
                 logger.warning("prefetching read failed; retrying", metadata: ["error": "\(error)", "delaySeconds": "\(delay)"])
                 control.sleep(seconds: delay)
