@@ -44,6 +44,9 @@ public struct EventSourcingError: Error, Hashable, Sendable, CustomStringConvert
         public static let postgresDecodingFailed = Code(rawValue: "postgresDecodingFailed")
         /// A retrying operation gave up after its attempt limit.
         public static let retriesExhausted = Code(rawValue: "retriesExhausted")
+        /// The stream no longer holds an entry the producer had published (Redis restarted without
+        /// its last writes); the outbox publishes again what no consumer group has committed.
+        public static let streamLostEvents = Code(rawValue: "streamLostEvents")
         /// A configuration value is out of range (batch size 0, empty stream name, …).
         public static let invalidConfiguration = Code(rawValue: "invalidConfiguration")
     }

@@ -37,6 +37,64 @@ struct SQLiteOutboxTests {
         #expect(try outbox.unpublished(limit: 10).map(\.seq) == [9, 10])
     }
 
+    @Test func publishedEventsStayUntilCommittedAndTheMarksSurviveAReopen() throws {
+        let scratch = try ScratchDirectory("outbox")
+        defer { scratch.remove() }
+        let path = scratch.path + "/o.sqlite"
+        let outbox = try SQLiteOutbox(path: path, bngID: "bng-01", retainPublished: 0)
+        _ = try outbox.append((0..<10).map(SampleEvents.draft))
+        try outbox.markPublished(through: 4, position: StreamMessageID(milliseconds: 100, sequence: 3))
+        try outbox.markPublished(through: 8, position: StreamMessageID(milliseconds: 200, sequence: 0))
+        #expect(try outbox.storedCount() == 10, "published is not committed: nothing may go")
+        try outbox.markCommitted(below: StreamMessageID(milliseconds: 100, sequence: 3))
+        #expect(try outbox.committedThrough() == 0, "the floor must pass an event's position, not reach it")
+        try outbox.markCommitted(below: StreamMessageID(milliseconds: 150, sequence: 0))
+        #expect(try outbox.committedThrough() == 4)
+        #expect(try outbox.storedCount() == 6)
+
+        let reopened = try SQLiteOutbox(path: path, bngID: "bng-01", retainPublished: 0)
+        #expect(try reopened.publishedThrough() == 8)
+        #expect(try reopened.publishedPosition() == StreamMessageID(milliseconds: 200, sequence: 0))
+        #expect(try reopened.committedThrough() == 4)
+        #expect(try reopened.republishUncommitted() == 4)
+        #expect(try reopened.publishedPosition() == nil)
+        #expect(try reopened.unpublished(limit: 10).map(\.seq) == Array(5...10))
+        try reopened.markCommitted(below: StreamMessageID(milliseconds: 999, sequence: 0))
+        #expect(try reopened.committedThrough() == 4, "events waiting to go out again are not committed by their old positions")
+        try reopened.markPublished(through: 10)
+        #expect(try reopened.committedThrough() == 10, "without a position the stream vouches for them")
+        #expect(try reopened.storedCount() == 0)
+    }
+
+    @Test func anOutboxFileFromBeforeCommitTrackingCountsWhatItPublishedAsCommitted() throws {
+        let scratch = try ScratchDirectory("outbox")
+        defer { scratch.remove() }
+        let path = scratch.path + "/v1.sqlite"
+        let events = SampleEvents.envelopes(count: 5)
+        let codec = EventCodec()
+        let queue = try DatabaseQueue(path: path)
+        try queue.write { db in
+            try db.execute(sql: """
+                CREATE TABLE grdb_migrations (identifier TEXT NOT NULL PRIMARY KEY);
+                INSERT INTO grdb_migrations VALUES ('outbox-v1');
+                CREATE TABLE outbox_identity (singleton INTEGER PRIMARY KEY CHECK (singleton = 1), bng_id TEXT NOT NULL,
+                    instance_id TEXT NOT NULL, last_seq INTEGER NOT NULL, published_through INTEGER NOT NULL);
+                CREATE TABLE outbox_events (seq INTEGER PRIMARY KEY, event BLOB NOT NULL);
+                """)
+            try db.execute(sql: "INSERT INTO outbox_identity VALUES (1, ?, ?, 5, 3)",
+                           arguments: [events[0].source.bngID, events[0].source.instanceID.uuidString.lowercased()])
+            for event in events {
+                try db.execute(sql: "INSERT INTO outbox_events VALUES (?, ?)", arguments: [Int64(event.seq), Data(try codec.encode(event))])
+            }
+        }
+        try queue.close()
+        let outbox = try SQLiteOutbox(path: path, bngID: events[0].source.bngID)
+        #expect(outbox.source == events[0].source)
+        #expect(try outbox.committedThrough() == 3)
+        #expect(try outbox.unpublished(limit: 10) == Array(events[3...]))
+        #expect(try outbox.republishUncommitted() == 0)
+    }
+
     @Test func appendsInsideTheCallersTransactionCommitAndRollBackWithIt() throws {
         let scratch = try ScratchDirectory("outbox")
         defer { scratch.remove() }

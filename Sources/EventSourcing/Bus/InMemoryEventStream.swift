@@ -24,17 +24,71 @@ public final class InMemoryEventStream: EventStreamProducer, @unchecked Sendable
     private var lastSequence: UInt64 = 0
     private let clock: @Sendable () -> UInt64
     private let codec = EventCodec()
+    /// The consumer groups ``committedFloor()`` waits for (none: accepted counts as done).
+    public let committedGroups: [String]
 
-    /// An empty stream; `clock` returns milliseconds (wall clock by default).
-    public init(clock: @escaping @Sendable () -> UInt64 = { UInt64(Date().timeIntervalSince1970 * 1000) }) {
+    /// An empty stream; `clock` returns milliseconds (wall clock by default). With
+    /// `committedGroups`, publishers keep their events until each of those groups acknowledged them.
+    public init(committedGroups: [String] = [],
+                clock: @escaping @Sendable () -> UInt64 = { UInt64(Date().timeIntervalSince1970 * 1000) }) {
+        self.committedGroups = committedGroups
         self.clock = clock
     }
 
-    /// Appends each event as one entry, in order; always accepts all of them.
-    public func publish(_ events: [EventEnvelope]) throws -> Int {
+    /// Appends each event as one entry, in order; always accepts all of them. Throws
+    /// `streamLostEvents` when `confirming` names an entry the stream no longer holds
+    /// (see ``loseNewest(_:)``).
+    public func publish(_ events: [EventEnvelope], confirming: StreamMessageID?) throws -> PublishReceipt {
+        if let confirming {
+            condition.lock()
+            let held = holds(confirming)
+            condition.unlock()
+            guard held else { throw EventSourcingError(.streamLostEvents, "the in-memory stream no longer holds \(confirming)") }
+        }
         let encoded = try events.map { try EventStreamFormat.fields(for: $0, codec: codec) }
-        for fields in encoded { append(fields) }
-        return events.count
+        var last: StreamMessageID?
+        for fields in encoded { last = append(fields) }
+        return PublishReceipt(accepted: events.count, position: last)
+    }
+
+    /// Whether an entry with `id` is in the stream (binary search; entries are in ID order). Locked by the caller.
+    private func holds(_ id: StreamMessageID) -> Bool {
+        var low = 0, high = entries.count
+        while low < high {
+            let middle = (low + high) / 2
+            if entries[middle].id < id { low = middle + 1 } else { high = middle }
+        }
+        return low < entries.count && entries[low].id == id
+    }
+
+    /// Whether ``committedGroups`` names any group.
+    public var waitsForConsumerGroups: Bool { !committedGroups.isEmpty }
+
+    /// For each of ``committedGroups``: its oldest pending entry, else the entry after the last
+    /// one delivered; the lowest of them. A group that does not exist has committed nothing.
+    public func committedFloor() throws -> StreamMessageID? {
+        guard !committedGroups.isEmpty else { return nil }
+        condition.lock()
+        defer { condition.unlock() }
+        return committedGroups.map { name -> StreamMessageID in
+            guard let group = groups[name] else { return .zero }
+            if let oldest = group.pending.keys.min() { return oldest }
+            return group.nextIndex < entries.count ? entries[group.nextIndex].id : (entries.last?.id.successor ?? .zero)
+        }.min() ?? .zero
+    }
+
+    /// Drops the newest `count` entries, as a Redis that restarted without its last writes
+    /// would; groups forget deliveries of them.
+    public func loseNewest(_ count: Int) {
+        condition.lock()
+        defer { condition.unlock() }
+        let kept = max(0, entries.count - count)
+        let lost = Set(entries[kept...].map(\.id))
+        entries.removeLast(entries.count - kept)
+        for name in groups.keys {
+            groups[name]!.nextIndex = min(groups[name]!.nextIndex, kept)
+            groups[name]!.pending = groups[name]!.pending.filter { !lost.contains($0.key) }
+        }
     }
 
     /// Appends one raw entry (tests use it to inject duplicates and foreign data).

@@ -8,6 +8,17 @@ public struct StreamMessageID: RawRepresentable, Hashable, Comparable, Sendable,
     /// The start of every stream (`0-0`).
     public static let zero = StreamMessageID(rawValue: "0-0")
 
+    /// The ID `<milliseconds>-<sequence>`.
+    public init(milliseconds: UInt64, sequence: UInt64) {
+        rawValue = "\(milliseconds)-\(sequence)"
+    }
+
+    /// The smallest ID above this one (what `MINID` needs to keep nothing at or below this).
+    public var successor: StreamMessageID {
+        let (ms, seq) = parts
+        return seq == .max ? StreamMessageID(milliseconds: ms + 1, sequence: 0) : StreamMessageID(milliseconds: ms, sequence: seq + 1)
+    }
+
     /// The two numbers of the ID; `(0, 0)` for text that is not an ID.
     public var parts: (milliseconds: UInt64, sequence: UInt64) {
         let halves = rawValue.split(separator: "-", maxSplits: 1)

@@ -12,6 +12,8 @@ import ServiceSupport
 /// | `aether_events_publish_failures_total` | | publish attempts that failed (stream down); retried with back-off |
 /// | `aether_events_publish_seconds` | | one publish batch (timer) |
 /// | `aether_events_outbox_backlog` | | events appended but not yet published (gauge) |
+/// | `aether_events_outbox_uncommitted` | | events kept until every consumer group the stream waits for has committed them (gauge) |
+/// | `aether_events_republished_total` | | events published again because the stream lost them (Redis restarted without its last writes) |
 public struct EventProducerMetrics: Sendable {
     /// The `bng` label value.
     public let bng: String
@@ -21,6 +23,8 @@ public struct EventProducerMetrics: Sendable {
     let publishFailures: Counter
     let publishDuration: Metrics.Timer
     let backlog: Gauge
+    let uncommitted: Gauge
+    let republished: Counter
 
     /// Metrics for the BNG `bng`, made by `factory`.
     public init(bng: String, factory: any MetricsFactory = MetricsSystem.factory) {
@@ -32,6 +36,8 @@ public struct EventProducerMetrics: Sendable {
         publishFailures = Counter(label: "aether_events_publish_failures_total", dimensions: fixed, factory: factory)
         publishDuration = Metrics.Timer(label: "aether_events_publish_seconds", dimensions: fixed, factory: factory)
         backlog = Gauge(label: "aether_events_outbox_backlog", dimensions: fixed, factory: factory)
+        uncommitted = Gauge(label: "aether_events_outbox_uncommitted", dimensions: fixed, factory: factory)
+        republished = Counter(label: "aether_events_republished_total", dimensions: fixed, factory: factory)
     }
 }
 

@@ -2,11 +2,14 @@ import Logging
 import ServiceLifecycle
 import ServiceSupport
 
-/// Drains an outbox into a stream, oldest first, marking what the stream accepted.
+/// Drains an outbox into a stream, oldest first, marking what the stream accepted and, at least
+/// every `commitSyncSeconds`, what the stream's consumer groups have committed.
 ///
 /// Survives stream outages: a failed publish leaves the events in the outbox and the loop
 /// retries with back-off, so nothing is lost and order is kept. After a crash between "stream
 /// accepted" and "marked", the same events are published again; consumers drop them by key.
+/// When the stream lost events it had accepted (`streamLostEvents`: Redis came back without its
+/// last writes), every event no group has committed is published again.
 ///
 /// A ServiceLifecycle `Service`: ``run()`` publishes on a thread of its own (hiredis and SQLite
 /// block) until graceful shutdown or cancellation, and returns once that thread is gone.
@@ -24,14 +27,17 @@ public final class OutboxPublisher<Outbox: EventOutbox, Producer: EventStreamPro
     public let backoff: RetryBackoff
     /// Longest sleep while the outbox is empty, seconds (appends wake it at once).
     public let idleWaitSeconds: Double
+    /// How often, at most, the committed floor is read while publishing, seconds (and after every drain).
+    public let commitSyncSeconds: Double
     /// What the publisher counts.
     public let metrics: EventProducerMetrics
     private let control = RunControl()
+    private var lastCommitSync: ContinuousClock.Instant?
     private let logger: Logger
 
     /// A publisher; `batchSize` must be positive.
     public init(outbox: Outbox, producer: Producer, batchSize: Int = 256, backoff: RetryBackoff = RetryBackoff(),
-                idleWaitSeconds: Double = 1, metrics: EventProducerMetrics? = nil,
+                idleWaitSeconds: Double = 1, commitSyncSeconds: Double = 1, metrics: EventProducerMetrics? = nil,
                 logger: Logger = Logger(label: "aether.eventsourcing.publisher")) throws {
         guard batchSize > 0 else { throw EventSourcingError(.invalidConfiguration, "publisher batchSize must be positive, got \(batchSize)") }
         self.outbox = outbox
@@ -39,6 +45,7 @@ public final class OutboxPublisher<Outbox: EventOutbox, Producer: EventStreamPro
         self.batchSize = batchSize
         self.backoff = backoff
         self.idleWaitSeconds = idleWaitSeconds
+        self.commitSyncSeconds = commitSyncSeconds
         self.metrics = metrics ?? EventProducerMetrics(bng: outbox.source.bngID)
         self.logger = logger
     }
@@ -49,29 +56,49 @@ public final class OutboxPublisher<Outbox: EventOutbox, Producer: EventStreamPro
         let events = try outbox.unpublished(limit: batchSize)
         guard !events.isEmpty else { return 0 }
         let started = ContinuousClock.now
-        let accepted: Int
+        let receipt: PublishReceipt
         do {
-            accepted = try producer.publish(events)
+            receipt = try producer.publish(events, confirming: try outbox.publishedPosition())
+        } catch let error as EventSourcingError where error.code == .streamLostEvents {
+            let again = try outbox.republishUncommitted()
+            let from = try outbox.committedThrough() + 1
+            metrics.republished.increment(by: again)
+            logger.warning("the stream lost published events; publishing again every event no consumer group has committed",
+                           metadata: ["events": "\(again)", "from": "\(from)", "reason": "\(error.message)"])
+            return try publishBatch()
         } catch {
             metrics.publishFailures.increment()
             throw error
         }
-        guard accepted > 0 else { return 0 }
-        try outbox.markPublished(through: events[accepted - 1].seq)
-        metrics.published.increment(by: accepted)
+        guard receipt.accepted > 0 else { return 0 }
+        let through = events[receipt.accepted - 1].seq
+        try outbox.markPublished(through: through, position: producer.waitsForConsumerGroups ? receipt.position : nil)
+        metrics.published.increment(by: receipt.accepted)
         metrics.publishDuration.record(duration: ContinuousClock.now - started)
-        logger.trace("published", metadata: ["count": "\(accepted)", "through": "\(events[accepted - 1].seq)"])
-        return accepted
+        logger.trace("published", metadata: ["count": "\(receipt.accepted)", "through": "\(through)"])
+        return receipt.accepted
     }
 
-    /// Publishes until the outbox is empty; returns the number published.
+    /// Reads the stream's committed floor and moves the outbox's committed mark to it (nothing
+    /// when the stream waits for no consumer group).
+    public func syncCommitted() throws {
+        lastCommitSync = .now
+        guard producer.waitsForConsumerGroups else { return }
+        if let floor = try producer.committedFloor() { try outbox.markCommitted(below: floor) }
+    }
+
+    /// Publishes until the outbox is empty, syncing the committed mark whenever `commitSyncSeconds`
+    /// have passed since the last sync; returns the number published.
     @discardableResult
     public func drain() throws -> Int {
         var total = 0
         while true {
             let count = try publishBatch()
-            if count == 0 { return total }
             total += count
+            if lastCommitSync.map({ ContinuousClock.now - $0 >= .seconds(commitSyncSeconds) }) ?? true {
+                try syncCommitted()
+            }
+            if count == 0 { return total }
         }
     }
 

@@ -1,6 +1,10 @@
 import Foundation
 
 /// How `XADD` trims the stream so it cannot grow without bound (the original never trimmed).
+///
+/// Only ``untilCommitted(groups:approximate:)`` guarantees that nothing is trimmed before its
+/// consumers have it; with it the producer also tells its outbox what is committed, so the BNG
+/// keeps every event until then.
 public enum RedisStreamRetention: Hashable, Sendable {
     /// No trimming.
     case unbounded
@@ -9,9 +13,18 @@ public enum RedisStreamRetention: Hashable, Sendable {
     /// Drop entries older than `milliseconds` (`MINID ~ <now - milliseconds>`).
     case maximumAge(milliseconds: UInt64, approximate: Bool = true)
 
-    /// The arguments to put between the key and the ID of `XADD`.
-    func arguments(nowMilliseconds: UInt64) -> [String] {
+    /// Keep every entry some group of `groups` has not acknowledged (`MINID ~ <committed floor>`):
+    /// nothing is trimmed before every one of them has stored it, and a group that does not exist
+    /// yet holds everything.
+    case untilCommitted(groups: [String], approximate: Bool = true)
+
+    /// The arguments to put between the key and the ID of `XADD`; `floor` is the committed floor
+    /// last read (for ``untilCommitted(groups:approximate:)``; nil or zero trims nothing).
+    func arguments(nowMilliseconds: UInt64, floor: StreamMessageID? = nil) -> [String] {
         switch self {
+        case let .untilCommitted(_, approximate):
+            guard let floor, floor != .zero else { return [] }
+            return ["MINID", approximate ? "~" : "=", floor.rawValue]
         case .unbounded:
             return []
         case let .maximumLength(count, approximate):

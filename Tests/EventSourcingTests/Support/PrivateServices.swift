@@ -40,6 +40,14 @@ final class PrivateRedis: @unchecked Sendable {
         process = nil
     }
 
+    /// kill -9, then the append-only file is gone too: Redis comes back empty, as one without
+    /// persistence (or whose disk was lost) would — the worst case of "the last second is lost".
+    func crashLosingEverything() async throws {
+        _ = await process?.stop(signal: SIGKILL, withinSeconds: 5)
+        process = nil
+        try FileManager.default.removeItem(atPath: scratch.path + "/appendonlydir")
+    }
+
     func destroy() async {
         await stop()
         scratch.remove()
