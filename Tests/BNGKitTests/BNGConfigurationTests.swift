@@ -1,5 +1,6 @@
 import AetherTestSupport
 @testable import BNGKit
+import EventSourcing
 import Foundation
 import NetlinkShaping
 import NetworkTypes
@@ -32,6 +33,7 @@ struct BNGConfigurationTests {
         #expect(settings.engine.profiles["gold"]?.downloadKbps == 100_000)
         #expect(settings.relay.accessNodeGateways.count == 2)
         #expect(settings.redis?.password == "doc-redis")
+        #expect(settings.redis?.retention == .untilCommitted(groups: ["oss"]), "events wait for the OSS ingestors' group")
         #expect(settings.storePath == "/var/lib/aether/bng-01/bng.sqlite")
         // Secrets never show in what describes the configuration.
         #expect(!"\(configuration)".contains("doc-secret"))
@@ -69,6 +71,12 @@ struct BNGConfigurationTests {
                                                           with: "[{ remote_id: an-1, gateway: 100.64.1.1/24 }, { remote_id: an-2, gateway: 100.64.1.129/25 }]"))
             .contains(#"key "subscribers.access_nodes.1.gateway": 100.64.1.128/25 overlaps 100.64.1.0/24"#))
         #expect(failure(Self.minimal + "\nmanagement: { interfaces: [agg0] }").contains(#"key "management.interfaces": agg0 is the subscriber interface"#))
+        #expect(failure(Self.minimal + "\nredis: { socket: /run/r.sock, consumer_groups: [oss, \"\"] }")
+            .contains(#"bng.yaml: key "redis.consumer_groups.1": a consumer group name must not be empty"#))
+        #expect(failure(Self.minimal + "\nredis: { socket: /run/r.sock, consumer_groups: [], max_length: 0 }")
+            .contains(#"bng.yaml: key "redis.max_length": 0 must be positive"#))
+        let trusting = try BNGConfiguration.decode(Self.minimal + "\nredis: { socket: /run/r.sock, consumer_groups: [], max_length: 500 }", source: "bng.yaml")
+        #expect(try trusting.resolve(source: "bng.yaml").redis?.retention == .maximumLength(500), "no groups: trim by length")
         let syntax = failure("bng: [")
         #expect(syntax.contains(#"bng.yaml: key "(document)": The given data was not valid YAML."#) && syntax.contains("line"), "\(syntax)")
     }

@@ -1,4 +1,5 @@
 import DHCPKit
+import EventSourcing
 import Foundation
 import KeaControl
 import NetlinkShaping
@@ -128,9 +129,17 @@ extension BNGConfiguration {
             radiusTimeout: radius.timeout ?? 3, radiusAttempts: radius.attempts ?? 3,
             coaAddress: "\(bng.nasIP):\(coaPort)", coaClients: coaClients,
             redis: try redis.map { redis in
-                RedisSettings(socket: redis.socket, address: redis.address, port: redis.port ?? 6379,
-                              password: try redis.password?.resolve(key: "redis.password", file: source),
-                              stream: redis.stream ?? "bng_events", maximumLength: redis.maximumLength ?? 1_000_000)
+                let groups = redis.consumerGroups ?? ["oss"]
+                if let empty = groups.firstIndex(of: "") {
+                    throw BNGError(.invalidConfiguration, "\(source): key \"redis.consumer_groups.\(empty)\": a consumer group name must not be empty")
+                }
+                if let length = redis.maximumLength, length <= 0 {
+                    throw BNGError(.invalidConfiguration, "\(source): key \"redis.max_length\": \(length) must be positive")
+                }
+                return RedisSettings(socket: redis.socket, address: redis.address, port: redis.port ?? 6379,
+                                     password: try redis.password?.resolve(key: "redis.password", file: source),
+                                     stream: redis.stream ?? "bng_events", consumerGroups: groups,
+                                     maximumLength: redis.maximumLength ?? 1_000_000)
             },
             kea: kea, reconcileInterval: self.kea?.reconcileInterval ?? 60,
             countersInterval: timers?.countersInterval ?? 10, healthInterval: timers?.healthInterval ?? 5,
@@ -147,7 +156,15 @@ public struct RedisSettings: Hashable, Sendable {
     public var port: UInt16
     public var password: String?
     public var stream: String
+    /// Groups every event must reach before the outbox forgets it and the stream may trim it.
+    public var consumerGroups: [String]
+    /// Trimming when ``consumerGroups`` is empty.
     public var maximumLength: Int
+
+    /// How the stream is trimmed: below the groups' committed floor, or by length without groups.
+    public var retention: RedisStreamRetention {
+        consumerGroups.isEmpty ? .maximumLength(maximumLength) : .untilCommitted(groups: consumerGroups)
+    }
 }
 
 /// Everything the BNG runtime needs, defaults applied and secrets read.

@@ -128,10 +128,17 @@ public struct BNGConfiguration: Hashable, Sendable, Codable {
         public var password: Secret?
         /// The stream (default `bng_events`).
         public var stream: String?
-        /// Trim the stream to about this many entries (default 1,000,000).
+        /// The consumer groups every event must reach (default `[oss]`, the OSS ingestors' group):
+        /// the outbox keeps each event until all of them have committed it, and the stream is
+        /// trimmed only below what all of them have committed. An empty list trusts the stream
+        /// and trims by ``maximumLength`` instead.
+        public var consumerGroups: [String]?
+        /// With no consumer groups: trim the stream to about this many entries (default 1,000,000).
         public var maximumLength: Int?
 
-        enum CodingKeys: String, CodingKey { case socket, address, port, password, stream, maximumLength = "max_length" }
+        enum CodingKeys: String, CodingKey {
+            case socket, address, port, password, stream, consumerGroups = "consumer_groups", maximumLength = "max_length"
+        }
     }
 
     /// Kea's control channel, for reconciliation.

@@ -99,7 +99,7 @@ public final class BNGRuntime: Service, Sendable {
                                          password: redis.password)
             publisher = try OutboxPublisher(outbox: store.outbox,
                                             producer: RedisStreamProducer(redis: ReconnectingRedis(endpoint), stream: redis.stream,
-                                                                          retention: .maximumLength(redis.maximumLength)),
+                                                                          retention: redis.retention),
                                             metrics: producerMetrics, logger: logger)
         } else {
             publisher = nil
