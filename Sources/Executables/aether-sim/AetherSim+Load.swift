@@ -36,7 +36,7 @@ extension AetherSim {
         @Option(help: "Second MAC byte (02:<prefix>:<index>), so generators can share a link.")
         var macPrefix: UInt8 = 0x5a
 
-        @Option(help: "Number of the first subscriber.")
+        @Option(help: "Index of the first subscriber, from 0: subscriber i has MAC index i and circuit <prefix><i + 1>.")
         var firstIndex: Int = 0
 
         @Option(help: "Seconds from the first DISCOVER until a session must be established.")
