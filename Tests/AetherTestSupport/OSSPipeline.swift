@@ -9,21 +9,25 @@ public struct OSSPipeline: Sendable {
     public let stream: String
     public let schema: String
     public let endpoints: ServiceEndpoints
+    /// The Redis the stream is in (the harness's unless the test brought its own).
+    public let redis: RedisEndpoint
 
-    public init(schema: String, endpoints: ServiceEndpoints) throws {
+    /// A pipeline on `stream` (a fresh one by default) in `redis` (the harness's by default).
+    public init(schema: String, endpoints: ServiceEndpoints, stream: String? = nil, redis: RedisEndpoint? = nil) throws {
         directory = "/tmp/aether-test-ingestor-\(UInt32.random(in: 0...UInt32.max))"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        stream = "oss-test:\(UInt32.random(in: 0...UInt32.max))"
+        self.stream = stream ?? "oss-test:\(UInt32.random(in: 0...UInt32.max))"
         self.schema = schema
         self.endpoints = endpoints
+        self.redis = redis ?? endpoints.redis
         try (endpoints.postgres.oss.password ?? "").write(toFile: directory + "/postgres.password", atomically: true, encoding: .utf8)
-        try (endpoints.redis.password ?? "").write(toFile: directory + "/redis.password", atomically: true, encoding: .utf8)
+        try (self.redis.password ?? "").write(toFile: directory + "/redis.password", atomically: true, encoding: .utf8)
     }
 
     /// A configuration file for `name`; `extra` is appended (sections for aether-api).
     public func configuration(name: String, batchSize: Int, metrics: String = "", extra: String = "") throws -> String {
         let postgres = endpoints.postgres.oss
-        guard case .unixSocket(let socket) = endpoints.redis.address else { throw LabKitError(.commandFailed, "the harness Redis has no socket") }
+        guard case .unixSocket(let socket) = redis.address else { throw LabKitError(.commandFailed, "the pipeline's Redis has no socket") }
         let path = directory + "/\(name).yaml"
         try """
             postgres:
@@ -35,7 +39,7 @@ public struct OSSPipeline: Sendable {
               schema: \(schema)
             redis:
               socket: \(socket)
-              password: {file: \(directory)/redis.password}
+            \(redis.password == nil ? "" : "  password: {file: \(directory)/redis.password}")
               stream: \(stream)
             ingestor:
               group: oss
@@ -56,7 +60,7 @@ public struct OSSPipeline: Sendable {
     /// XADDs `events` in exactly this order, repeats included: a bus that reorders and
     /// redelivers (`RedisStreamProducer` would skip what it knows it already published).
     public func publish(_ events: [EventEnvelope]) throws {
-        let redis = try RedisConnection(endpoints.redis)
+        let redis = try RedisConnection(self.redis)
         let codec = EventCodec()
         for start in stride(from: 0, to: events.count, by: 1000) {
             let commands = try events[start..<min(start + 1000, events.count)].map { try EventStreamFormat.xadd($0, to: stream, codec: codec) }
@@ -66,7 +70,7 @@ public struct OSSPipeline: Sendable {
     }
 
     public func pending(of consumer: String? = nil) throws -> Int {
-        let redis = try RedisConnection(endpoints.redis)
+        let redis = try RedisConnection(self.redis)
         if let consumer {
             return try redis.command(["XPENDING", stream, "oss", "-", "+", "1000000", consumer]).array?.count ?? 0
         }
@@ -74,7 +78,7 @@ public struct OSSPipeline: Sendable {
     }
 
     public func remove() {
-        _ = try? RedisConnection(endpoints.redis).command(["DEL", stream, stream + ":dead"])
+        _ = try? RedisConnection(redis).command(["DEL", stream, stream + ":dead"])
         if ProcessInfo.processInfo.environment["AETHER_KEEP_TEST_LOGS"] == nil { try? FileManager.default.removeItem(atPath: directory) }
     }
 }

@@ -9,28 +9,11 @@ import Testing
 /// every event and publishes it afterwards, in order, once.
 @Suite("aether-bng while Redis is down", .serialized)
 struct BNGRedisOutageTests {
-    /// A private redis-server on a Unix socket in the test's folder (the harness's Redis is shared).
-    struct PrivateRedis {
-        let directory: String
-        var endpoint: RedisEndpoint { RedisEndpoint(address: .unixSocket(path: directory + "/redis.sock")) }
-
-        func start(_ network: TestNetwork, in namespace: NetworkNamespace, log: String) async throws -> BackgroundProcess {
-            let process = try network.spawn(["redis-server", "--port", "0", "--unixsocket", directory + "/redis.sock", "--unixsocketperm", "700",
-                                             "--dir", directory, "--appendonly", "yes", "--appendfsync", "always", "--save", ""],
-                                            in: namespace, log: log)
-            try await Readiness.wait(for: "private redis-server", timeoutSeconds: 20) {
-                guard process.isRunning else { throw LabKitError(.daemonExited, "redis-server exited: \(process.log().suffix(1000))") }
-                return (try? RedisConnection(endpoint).command(["PING"]))?.string == "PONG"
-            }
-            return process
-        }
-    }
-
     @Test func everyEventOfTheOutageArrivesAfterwardsInOrderOnce() async throws {
         let endpoints = try await TestServices.endpoints()
         try await withTestNetwork { network in
             let redisNamespace = try await network.namespace("rds")
-            let redis = PrivateRedis(directory: network.directory + "/redis")
+            let redis = LabRedis(directory: network.directory + "/redis")
             try FileManager.default.createDirectory(atPath: redis.directory, withIntermediateDirectories: true)
             var server = try await redis.start(network, in: redisNamespace, log: "redis-1")
             let lab = try await BNGLab.make(network, endpoints: endpoints, hosts: 2, redis: redis.endpoint)

@@ -38,6 +38,8 @@ final class BNGLab: @unchecked Sendable {
     /// The Redis the BNG publishes to (the harness's unless the test brought its own).
     let redis: RedisEndpoint
     let configPath: String
+    /// The emulated access node's Kea subnet (with `loadNode:`).
+    let loadSubnet: KeaSubnet?
     var bng: BackgroundProcess
     private var restarts = 0
     let relay: BackgroundProcess
@@ -55,7 +57,8 @@ final class BNGLab: @unchecked Sendable {
 
     private init(network: TestNetwork, endpoints: ServiceEndpoints, accessNode: NetworkNamespace, bngNamespace: NetworkNamespace,
                  upstream: NetworkNamespace, hosts: [NetworkNamespace], macs: [MACAddress], services: ServicesAttachment,
-                 remoteID: String, bngID: String, stream: String, redis: RedisEndpoint, configPath: String, bng: BackgroundProcess, relay: BackgroundProcess) {
+                 remoteID: String, bngID: String, stream: String, redis: RedisEndpoint, configPath: String, loadSubnet: KeaSubnet?,
+                 bng: BackgroundProcess, relay: BackgroundProcess) {
         self.network = network
         self.endpoints = endpoints
         self.accessNode = accessNode
@@ -69,6 +72,7 @@ final class BNGLab: @unchecked Sendable {
         self.stream = stream
         self.redis = redis
         self.configPath = configPath
+        self.loadSubnet = loadSubnet
         self.bng = bng
         self.relay = relay
     }
@@ -218,7 +222,7 @@ final class BNGLab: @unchecked Sendable {
         let bng = try Self.startBNG(network: network, in: bngNamespace, config: configPath)
         return BNGLab(network: network, endpoints: endpoints, accessNode: accessNode, bngNamespace: bngNamespace, upstream: upstream,
                       hosts: hosts, macs: macs, services: services, remoteID: remoteID, bngID: bngID, stream: stream, redis: redis,
-                      configPath: configPath, bng: bng, relay: relay)
+                      configPath: configPath, loadSubnet: loadSubnet, bng: bng, relay: relay)
     }
 
     static func startBNG(network: TestNetwork, in namespace: NetworkNamespace, config: String, log: String = "aether-bng") throws -> BackgroundProcess {
