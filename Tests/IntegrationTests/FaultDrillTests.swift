@@ -148,4 +148,48 @@ struct FaultDrillTests {
             }
         }
     }
+
+    /// RADIUS stops answering while subscribers arrive, then every subscriber re-DORAs at once.
+    @Test func radiusSilentWhileSubscribersArriveThenAReconnectStorm() async throws {
+        try await MeasurementLock.exclusive {
+            let endpoints = try await TestServices.endpoints()
+            try await withTestNetwork { network in
+                try await withScratchSchema(prefix: "drill") { oss, schema in
+                    let node = BNGLab.LoadNode(remoteID: "dr-\(network.tag)")
+                    let lab = try await BNGLab.make(network, endpoints: endpoints, hosts: 1,
+                                                    timers: "interim_interval: 10\n  counters_interval: 2\n  auth_retry_initial: 1\n  auth_retry_maximum: 2",
+                                                    loadNode: node)
+                    try await lab.waitForBNG()
+                    try lab.provision(node, circuits: 1...60)
+                    let pipeline = try OSSPipeline(schema: schema, endpoints: endpoints, stream: lab.stream)
+                    defer { pipeline.remove() }
+                    let ingestor = try pipeline.start("drill-a")
+                    network.onCleanup { await ingestor.terminate() }
+                    var report = DrillReport()
+
+                    let settled = try await lab.runLoad(node, circuits: 1...40, rate: 40, extra: ["--no-release"])
+                    #expect(settled.counters.established == 40, "\(settled.summary)")
+
+                    // Every Access-Request and accounting packet dropped on the way out for 8 s.
+                    let silent = try await Self.arrivals(lab, node, 41...60, rate: 10) {
+                        try await lab.bngNamespace.check(["nft", "add table inet silence; add chain inet silence out { type filter hook output priority 0; };"
+                                                          + " add rule inet silence out udp dport { 1812, 1813 } drop"])
+                        try await Task.sleep(for: .seconds(8))
+                        try await lab.bngNamespace.check(["nft", "delete table inet silence"])
+                    }
+                    report.faults.append(.init(name: "RADIUS silent for 8 s", survived: silent.counters.established == 20, detail: silent.summary))
+                    let before = try await Self.sessionIDs(lab, node)
+
+                    // Every subscriber at once: DISCOVER from all 60 within 60 ms, sessions already held.
+                    let storm = try await lab.runLoad(node, circuits: 1...60, rate: 1000, extra: ["--no-release", "--no-events"])
+                    let after = try await Self.sessionIDs(lab, node)
+                    report.faults.append(.init(name: "reconnect storm of 60", survived: storm.counters.bound == 60 && after == before,
+                                               detail: "sessions kept: \(after == before); \(storm.summary)"))
+
+                    try await Self.conclude(lab, node, oss: oss, expected: 60, through: try DrillLedger.issued(lab), report: &report)
+                    await ingestor.terminate()
+                }
+            }
+        }
+    }
 }
