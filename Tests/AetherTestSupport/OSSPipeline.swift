@@ -11,22 +11,26 @@ public struct OSSPipeline: Sendable {
     public let endpoints: ServiceEndpoints
     /// The Redis the stream is in (the harness's unless the test brought its own).
     public let redis: RedisEndpoint
+    /// The PostgreSQL the ingestors write to (the harness's `oss` unless the test brought its own).
+    public let postgres: PostgresConnectionInfo
 
-    /// A pipeline on `stream` (a fresh one by default) in `redis` (the harness's by default).
-    public init(schema: String, endpoints: ServiceEndpoints, stream: String? = nil, redis: RedisEndpoint? = nil) throws {
+    /// A pipeline on `stream` (a fresh one by default) in `redis` (the harness's by default),
+    /// writing to `postgres` (the harness's `oss` database by default).
+    public init(schema: String, endpoints: ServiceEndpoints, stream: String? = nil, redis: RedisEndpoint? = nil,
+                postgres: PostgresConnectionInfo? = nil) throws {
         directory = "/tmp/aether-test-ingestor-\(UInt32.random(in: 0...UInt32.max))"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         self.stream = stream ?? "oss-test:\(UInt32.random(in: 0...UInt32.max))"
         self.schema = schema
         self.endpoints = endpoints
         self.redis = redis ?? endpoints.redis
-        try (endpoints.postgres.oss.password ?? "").write(toFile: directory + "/postgres.password", atomically: true, encoding: .utf8)
+        self.postgres = postgres ?? endpoints.postgres.oss
+        try (self.postgres.password ?? "").write(toFile: directory + "/postgres.password", atomically: true, encoding: .utf8)
         try (self.redis.password ?? "").write(toFile: directory + "/redis.password", atomically: true, encoding: .utf8)
     }
 
     /// A configuration file for `name`; `extra` is appended (sections for aether-api).
     public func configuration(name: String, batchSize: Int, metrics: String = "", extra: String = "") throws -> String {
-        let postgres = endpoints.postgres.oss
         guard case .unixSocket(let socket) = redis.address else { throw LabKitError(.commandFailed, "the pipeline's Redis has no socket") }
         let path = directory + "/\(name).yaml"
         try """
@@ -35,7 +39,7 @@ public struct OSSPipeline: Sendable {
               port: \(postgres.port)
               database: \(postgres.database)
               user: \(postgres.user)
-              password: {file: \(directory)/postgres.password}
+            \(postgres.password == nil ? "" : "  password: {file: \(directory)/postgres.password}")
               schema: \(schema)
             redis:
               socket: \(socket)

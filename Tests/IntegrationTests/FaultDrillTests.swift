@@ -192,4 +192,39 @@ struct FaultDrillTests {
             }
         }
     }
+
+    /// The OSS's PostgreSQL killed (`pg_ctl stop -m immediate`: no checkpoint, every connection
+    /// cut) while subscribers arrive, and started again.
+    @Test func theOSSPostgreSQLKilledWhileSubscribersArrive() async throws {
+        try await MeasurementLock.exclusive {
+            let endpoints = try await TestServices.endpoints()
+            try await withPrivatePostgres { postgres in
+                try PostgresConnection(postgres.info).execute(script: "CREATE SCHEMA drill")
+                var oss = postgres.info
+                oss.options = "-c search_path=drill"
+                try await withTestNetwork { network in
+                    let node = BNGLab.LoadNode(remoteID: "dr-\(network.tag)")
+                    let lab = try await BNGLab.make(network, endpoints: endpoints, hosts: 1, loadNode: node)
+                    try await lab.waitForBNG()
+                    try lab.provision(node, circuits: 1...50)
+                    let pipeline = try OSSPipeline(schema: "drill", endpoints: endpoints, stream: lab.stream, postgres: postgres.info)
+                    defer { pipeline.remove() }
+                    let ingestor = try pipeline.start("drill-a")
+                    network.onCleanup { await ingestor.terminate() }
+                    var report = DrillReport()
+
+                    let settled = try await lab.runLoad(node, circuits: 1...30, rate: 40, extra: ["--no-release"])
+                    #expect(settled.counters.established == 30, "\(settled.summary)")
+                    let arrivals = try await Self.arrivals(lab, node, 31...50, rate: 10) {
+                        try await postgres.crash()
+                        try await postgres.start()
+                    }
+                    report.faults.append(.init(name: "kill of the OSS PostgreSQL", survived: arrivals.counters.established == 20 && ingestor.isRunning,
+                                               detail: "ingestor still running: \(ingestor.isRunning); \(arrivals.summary)"))
+                    try await Self.conclude(lab, node, oss: oss, expected: 50, through: try DrillLedger.issued(lab), report: &report)
+                    await ingestor.terminate()
+                }
+            }
+        }
+    }
 }
