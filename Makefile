@@ -6,7 +6,7 @@ LAB   := .build/debug/aether-lab
 # Upper bound for the whole test run; a hung test fails the run instead of CI's clock.
 TEST_TIMEOUT ?= 45m
 
-.PHONY: lab lab-down test test-down deps build build-tests build-static fuzz clean
+.PHONY: lab lab-down test test-down deps build build-tests build-static fuzz drills soak clean
 # The containerlab images' binaries: static Swift standard library, in their own build folder.
 STATIC_PRODUCTS := aether-bng aether-relay aether-ingestor aether-api aether-sim
 
@@ -43,6 +43,19 @@ build-static: deps
 	for product in $(STATIC_PRODUCTS); do \
 		$(SWIFT) build --static-swift-stdlib --scratch-path .build-static --product $$product || exit 1; \
 	done
+
+## make drills: the fault drills under load, DRILL_RUNS times in a row (default 3); each prints
+## its report and writes drill-report.json into its test folder (kept). See Docs/drills.md.
+DRILL_RUNS ?= 3
+drills: build-tests
+	$(LAB) services run --profile test -- sh -c 'for run in $$(seq $(DRILL_RUNS)); do echo "== drill run $$run of $(DRILL_RUNS)"; \
+		AETHER_KEEP_TEST_LOGS=1 $(SWIFT) test --skip-build --disable-xctest --filter FaultDrillTests || exit 1; done'
+
+## make soak: the churn soak for SOAK_SECONDS (default 3600), sampling once a minute; see Docs/drills.md.
+SOAK_SECONDS ?= 3600
+soak: build-tests
+	$(LAB) services run --profile test -- env AETHER_SOAK_SECONDS=$(SOAK_SECONDS) AETHER_KEEP_TEST_LOGS=1 \
+		$(SWIFT) test --skip-build --disable-xctest --filter ChurnSoakTests
 
 ## make fuzz: every libFuzzer target for FUZZ_SECONDS each (ASan build in .build-fuzz); see Fuzz/README.md.
 FUZZ_SECONDS ?= 60
