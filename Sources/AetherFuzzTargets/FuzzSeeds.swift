@@ -37,7 +37,12 @@ enum FuzzSeeds {
         let event = events().first ?? []
         let fields = word("bng_id") + bulk(Array("bng-01".utf8)) + word("seq") + word("1") + word("event") + bulk(event)
         let entry = [3, 2] + word("1732200000123-7") + [3, 6] + fields
-        return [[3, 1, 3, 2] + word("stream") + [3, 1] + entry, [3, 1] + entry, [5]]
+        // XINFO GROUPS: one group with two pending, one at the largest ID there is.
+        func group(_ name: String, pending: UInt8, last: String) -> [UInt8] {
+            [3, 6] + word("name") + bulk(Array(name.utf8)) + word("pending") + [2, 64 + pending] + word("last-delivered-id") + word(last)
+        }
+        let groups = [3, 2] + group("oss", pending: 2, last: "1732200000123-7") + group("b", pending: 0, last: "18446744073709551615-18446744073709551615")
+        return [[3, 1, 3, 2] + word("stream") + [3, 1] + entry, [3, 1] + entry, [5], groups]
     }
 
     /// Answers as Kea 2.2's control agent and control socket give them.

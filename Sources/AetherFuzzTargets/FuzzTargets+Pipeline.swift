@@ -33,6 +33,13 @@ extension FuzzTarget {
         let name = "stream-entries"
         var reader = FuzzReplyReader(bytes)
         let reply = reader.reply()
+        // The consumer groups' positions the outbox's committed floor is made of.
+        for (group, position) in (try? RedisStreamProducer.groupPositions(reply)) ?? [:] {
+            let next = position.lastDelivered.successor
+            if next < position.lastDelivered {
+                throw FuzzFinding(name, "group \(group): the successor of \(position.lastDelivered) sorts below it")
+            }
+        }
         for messages in [try? RedisStreamReplies.readReply(reply), try? RedisStreamReplies.entries(reply)] {
             for message in messages ?? [] {
                 if message.id < message.id { throw FuzzFinding(name, "stream ID \(message.id) sorts before itself") }
@@ -68,7 +75,8 @@ struct FuzzReplyReader {
     private let bytes: [UInt8]
     private var index = 0
     /// Words the stream code looks for; a "word" node is one of them.
-    static let words: [String] = ["event", "bng_id", "bng_instance_id", "seq", "event_type", "v", "1", "0-0", "1732200000123-7", "stream"]
+    static let words: [String] = ["event", "bng_id", "bng_instance_id", "seq", "event_type", "v", "1", "0-0", "1732200000123-7", "stream",
+                                  "name", "pending", "last-delivered-id", "18446744073709551615-18446744073709551615"]
 
     init(_ bytes: [UInt8]) { self.bytes = bytes }
 

@@ -18,6 +18,20 @@ struct RedisCommitTests {
             .map { try EventStreamFormat.envelope(from: $0).seq }
     }
 
+    @Test func successorsNeverOverflowAndGroupListsParse() throws {
+        #expect(StreamMessageID(rawValue: "5-3").successor == StreamMessageID(rawValue: "5-4"))
+        #expect(StreamMessageID(milliseconds: 5, sequence: .max).successor == StreamMessageID(milliseconds: 6, sequence: 0))
+        let top = StreamMessageID(milliseconds: .max, sequence: .max)
+        #expect(top.successor == top, "the largest ID is its own successor, not a trap")
+        func text(_ value: String) -> RedisReply { .bulk(Array(value.utf8)) }
+        let reply = RedisReply.array([.array([text("name"), text("oss"), text("consumers"), .integer(1), text("pending"), .integer(2),
+                                              text("last-delivered-id"), text("7-1"), text("entries-read"), .integer(9)])])
+        let positions = try RedisStreamProducer.groupPositions(reply)
+        #expect(positions["oss"]?.pending == 2 && positions["oss"]?.lastDelivered == StreamMessageID(rawValue: "7-1"))
+        #expect(throws: EventSourcingError.self) { try RedisStreamProducer.groupPositions(.array([.array([text("name"), text("oss")])])) }
+        #expect(throws: EventSourcingError.self) { try RedisStreamProducer.groupPositions(.integer(3)) }
+    }
+
     @Test func theFloorFollowsTheSlowestGroupAndTrimmingNeverPassesIt() async throws {
         let endpoint = try await TestServices.endpoints().redis
         let stream = Unique.name("es:commit")

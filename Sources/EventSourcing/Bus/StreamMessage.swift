@@ -13,10 +13,12 @@ public struct StreamMessageID: RawRepresentable, Hashable, Comparable, Sendable,
         rawValue = "\(milliseconds)-\(sequence)"
     }
 
-    /// The smallest ID above this one (what `MINID` needs to keep nothing at or below this).
+    /// The smallest ID above this one (what `MINID` needs to keep nothing at or below this);
+    /// the largest ID is its own successor.
     public var successor: StreamMessageID {
         let (ms, seq) = parts
-        return seq == .max ? StreamMessageID(milliseconds: ms + 1, sequence: 0) : StreamMessageID(milliseconds: ms, sequence: seq + 1)
+        if seq < .max { return StreamMessageID(milliseconds: ms, sequence: seq + 1) }
+        return ms < .max ? StreamMessageID(milliseconds: ms + 1, sequence: 0) : self
     }
 
     /// The two numbers of the ID; `(0, 0)` for text that is not an ID.

@@ -112,28 +112,34 @@ public final class RedisStreamProducer: EventStreamProducer {
         } catch let error as EventSourcingError where error.code == .redisCommandFailed && error.message.contains("no such key") {
             return .zero
         }
+        let positions = try groupPositions(reply)
+        var lowest: StreamMessageID?
+        for group in groups {
+            guard let position = positions[group] else { return .zero }
+            var committed = position.lastDelivered.successor
+            if position.pending > 0 {
+                let summary = try connection.command(["XPENDING", stream, group])
+                guard let parts = summary.array, parts.count >= 2 else { throw RedisStreamReplies.unexpected("an XPENDING summary", summary) }
+                if let oldest = parts[1].string { committed = min(committed, StreamMessageID(rawValue: oldest)) }
+            }
+            lowest = min(lowest ?? committed, committed)
+        }
+        return lowest ?? .zero
+    }
+
+    /// `XINFO GROUPS`: each group's name → its pending count and last delivered ID.
+    package static func groupPositions(_ reply: RedisReply) throws -> [String: (pending: Int64, lastDelivered: StreamMessageID)] {
         guard let items = reply.array else { throw RedisStreamReplies.unexpected("a group list", reply) }
-        var infos: [String: (pending: Int64, lastDelivered: StreamMessageID)] = [:]
+        var positions: [String: (pending: Int64, lastDelivered: StreamMessageID)] = [:]
         for item in items {
             guard let flat = item.array, flat.count % 2 == 0 else { throw RedisStreamReplies.unexpected("a group's fields", item) }
             var fields: [String: RedisReply] = [:]
             for index in stride(from: 0, to: flat.count, by: 2) { if let key = flat[index].string { fields[key] = flat[index + 1] } }
             guard let name = fields["name"]?.string, let pending = fields["pending"]?.integer,
                   let last = fields["last-delivered-id"]?.string else { throw RedisStreamReplies.unexpected("name, pending, last-delivered-id", item) }
-            infos[name] = (pending, StreamMessageID(rawValue: last))
+            positions[name] = (pending, StreamMessageID(rawValue: last))
         }
-        var lowest: StreamMessageID?
-        for group in groups {
-            guard let info = infos[group] else { return .zero }
-            var committed = info.lastDelivered.successor
-            if info.pending > 0 {
-                let summary = try connection.command(["XPENDING", stream, group])
-                guard let parts = summary.array, parts.count >= 2 else { throw RedisStreamReplies.unexpected("an XPENDING summary", summary) }
-                if let oldest = parts[1].string { committed = StreamMessageID(rawValue: oldest) }
-            }
-            lowest = min(lowest ?? committed, committed)
-        }
-        return lowest ?? .zero
+        return positions
     }
 
     /// Whether the entry `id` is still in the stream: what the tail scan found for `source` at or
