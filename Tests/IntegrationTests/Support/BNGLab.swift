@@ -84,7 +84,7 @@ final class BNGLab: @unchecked Sendable {
                      timers: String = "interim_interval: 10\n  counters_interval: 2\n  idle_timeout: 600",
                      subscriberYAML: String = "", extraYAML: String = "", redis: RedisEndpoint? = nil,
                      portRequestRate: DHCPRequestRate? = DHCPRequestRate(perSecond: 20, burst: 40),
-                     loadNode: LoadNode? = nil) async throws -> BNGLab {
+                     loadNode: LoadNode? = nil, radiusOnBNG: Bool = false) async throws -> BNGLab {
         let accessNode = try await network.namespace("an")
         let bngNamespace = try await network.namespace("bng")
         let upstream = try await network.namespace("up")
@@ -132,9 +132,12 @@ final class BNGLab: @unchecked Sendable {
             }
             try await loadNamespace.ip("link", "set", "eth0", "up")
             let kea = keaInfo
+            let prefix = loadSubnet.map { "\($0.prefix)" } ?? "0.0.0.0/32"
             network.onCleanup {
-                _ = try? PostgresConnection(kea).query("DELETE FROM lease4 WHERE substring(hwaddr from 1 for 2) = decode($1, 'hex')",
-                                                      [String(format: "02%02x", loadNode.macPrefix)])
+                // The generator's MACs in this lab's subnet only: another lab's generator may share the MAC prefix.
+                _ = try? PostgresConnection(kea).query("""
+                    DELETE FROM lease4 WHERE substring(hwaddr from 1 for 2) = decode($1, 'hex') AND (inet '0.0.0.0' + address) << $2::inet
+                    """, [String(format: "02%02x", loadNode.macPrefix), prefix])
             }
         } else {
             try await accessNode.addVeth("up0", peer: "agg0", in: bngNamespace)
@@ -179,6 +182,8 @@ final class BNGLab: @unchecked Sendable {
         guard case .unixSocket(let redisSocket) = redis.address else {
             throw LabKitError(.invalidConfiguration, "the harness's Redis has no Unix socket")
         }
+        // With `radiusOnBNG` the test runs a FreeRADIUS of its own in the BNG's namespace (``LabRADIUS``).
+        let radiusAddress = radiusOnBNG ? services.address : endpoints.radius.address
         let configPath = network.directory + "/bng.yaml"
         try """
             bng:
@@ -196,8 +201,8 @@ final class BNGLab: @unchecked Sendable {
               servers: [\(endpoints.servicesAddress)]
               server_interface: \(services.interface)
             radius:
-              authentication: [{ address: \(endpoints.radius.address), port: \(endpoints.radius.authenticationPort) }]
-              accounting: [{ address: \(endpoints.radius.address), port: \(endpoints.radius.accountingPort) }]
+              authentication: [{ address: \(radiusAddress), port: \(radiusOnBNG ? 1812 : endpoints.radius.authenticationPort) }]
+              accounting: [{ address: \(radiusAddress), port: \(radiusOnBNG ? 1813 : endpoints.radius.accountingPort) }]
               secret: { file: \(secrets)/radius }
               password: \(password)
               timeout: 1

@@ -29,6 +29,34 @@ struct LabRedis {
     }
 }
 
+/// A FreeRADIUS of the drill's own — a copy of the harness's configuration (same SQL database,
+/// clients, secret and dictionaries) with its own run and log folders — in the BNG's namespace,
+/// where it answers on the BNG's own address; drills kill it without touching the shared one.
+struct LabRADIUS {
+    let directory: String
+    var configuration: String { directory + "/raddb" }
+
+    func start(_ network: TestNetwork, in namespace: NetworkNamespace, endpoints: ServiceEndpoints, log: String) async throws -> BackgroundProcess {
+        if !FileManager.default.fileExists(atPath: configuration) {
+            try FileManager.default.createDirectory(atPath: directory + "/log/radacct", withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(atPath: directory + "/run", withIntermediateDirectories: true)
+            try await CommandRunner.check(["cp", "-a", endpoints.radiusDictionaryDirectory, configuration])
+            let path = configuration + "/radiusd.conf"
+            let text = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false).map { line in
+                line.hasPrefix("logdir = ") ? "logdir = \(directory)/log" : line.hasPrefix("run_dir = ") ? "run_dir = \(directory)/run" : String(line)
+            }.joined(separator: "\n")
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+        }
+        let process = try network.spawn(["freeradius", "-f", "-d", configuration], in: namespace, log: log)
+        try await Readiness.wait(for: "the drill's FreeRADIUS on UDP 1812", timeoutSeconds: 20) {
+            guard process.isRunning else { throw LabKitError(.daemonExited, "freeradius exited: \(process.log().suffix(1500))") }
+            let table = (try? String(contentsOfFile: "/proc/\(process.handle.pid)/net/udp", encoding: .utf8)) ?? ""
+            return table.split(separator: "\n").dropFirst().contains { $0.split(separator: " ").dropFirst().first?.hasSuffix(":0714") ?? false }
+        }
+        return process
+    }
+}
+
 extension BNGLab {
     /// RADIUS users for `circuits` (numbered from 1) of the emulated access node, in the lab's plan.
     func provision(_ node: LoadNode, circuits: ClosedRange<Int>) throws {
@@ -50,7 +78,7 @@ extension BNGLab {
         var arguments = [try BuiltProducts.executable("aether-sim"), "load",
                          "--namespace", "\(TestServices.configuration.namespacePrefix)-\(network.tag)-load", "--interface", "eth0",
                          "--sessions", "\(circuits.count)", "--first-index", "\(circuits.lowerBound - 1)", "--rate", "\(rate)",
-                         "--remote-id", node.remoteID, "--redis-socket", socket, "--stream", stream, "--json", report] + extra
+                         "--remote-id", node.remoteID, "--mac-prefix", "\(node.macPrefix)", "--redis-socket", socket, "--stream", stream, "--json", report] + extra
         if let password = redis.password {
             let file = network.directory + "/redis-password"
             try password.write(toFile: file, atomically: true, encoding: .utf8)
@@ -138,10 +166,13 @@ struct DrillConsistency: CustomStringConvertible {
     /// Reads all six views for `node`'s subscribers (MACs `02:<prefix>:…`, circuits `<remote-id>/…`).
     static func read(_ lab: BNGLab, node: BNGLab.LoadNode, oss: PostgresConnectionInfo) async throws -> DrillConsistency {
         var views = DrillConsistency()
+        guard let subnet = lab.loadSubnet else { throw LabKitError(.invalidConfiguration, "the lab has no load node") }
+        // The node's MAC prefix in the node's subnet: another lab's generator may share the prefix.
         let kea = try PostgresConnection(lab.endpoints.postgres.kea).query("""
             SELECT host(inet '0.0.0.0' + address) AS ip FROM lease4
             WHERE substring(hwaddr from 1 for 2) = decode($1, 'hex') AND state = 0 AND expire > now()
-            """, [String(format: "02%02x", node.macPrefix)])
+              AND (inet '0.0.0.0' + address) << $2::inet
+            """, [String(format: "02%02x", node.macPrefix), "\(subnet.prefix)"])
         views.keaLeases = Set(try kea.rows.indices.compactMap { try kea.value("ip", row: $0) })
         let sessions = try await lab.sessions().filter { $0["remote_id"] as? String == node.remoteID }
         views.bngAddresses = Set(sessions.compactMap { $0["address"] as? String })
@@ -149,7 +180,6 @@ struct DrillConsistency: CustomStringConvertible {
         views.unauthorized = sessions.filter { $0["auth_state"] as? String != "AUTHORIZED" }.compactMap { $0["address"] as? String }
 
         // Only the node's own subnet, less its gateway: the relay's line and the BNG's own addresses stay out.
-        guard let subnet = lab.loadSubnet else { throw LabKitError(.invalidConfiguration, "the lab has no load node") }
         func inSubnet(_ text: String) -> Bool {
             IPv4Address(text).map { subnet.prefix.contains($0) && $0 != subnet.relayAddress } ?? false
         }
@@ -228,8 +258,7 @@ enum DrillLedger {
     /// Waits until the OSS applied every event through `through`, then counts what is missing
     /// and what is there twice (by sequence) for the BNG, and its session stops (the drills end no
     /// session on purpose, so each is a flap).
-    static func count(_ lab: BNGLab, through: UInt64, oss: PostgresConnectionInfo, node: BNGLab.LoadNode,
-                      into report: inout DrillReport) async throws {
+    static func count(_ lab: BNGLab, through: UInt64, oss: PostgresConnectionInfo, into report: inout DrillReport) async throws {
         // Events that never come leave a hole the counts below name; the wait only gives the rest time.
         try? await Readiness.wait(for: "the OSS to apply events through \(through)", timeoutSeconds: 60) {
             let row = try PostgresConnection(oss).query("SELECT coalesce(max(applied_through), 0)::text AS n FROM event_sources WHERE bng_id = $1", [lab.bngID])
