@@ -1,3 +1,5 @@
+import Foundation
+import Glibc
 import LabKit
 import NetworkTypes
 
@@ -28,7 +30,7 @@ public struct ServicesAttachment: Sendable {
                               endpoints: ServiceEndpoints, leases: Leases = .normal) async throws -> ServicesAttachment {
         let short = endpoints.kea.subnets.indices.filter { endpoints.kea.subnets[$0].validLifetime < 600 }
         let normal = endpoints.kea.subnets.indices.filter { !short.contains($0) }
-        let slot = try await SlotPool.shared.take(from: leases == .short ? short : normal)
+        let slot = try await SlotPool.shared.take(from: leases == .short ? short : normal, stateDirectory: endpoints.stateDirectory)
         network.onCleanup { await SlotPool.shared.give(slot) }
         let subnet = endpoints.kea.subnets[slot]
         let address = endpoints.servicesAddress.advanced(by: 9 + slot)
@@ -47,7 +49,8 @@ public struct ServicesAttachment: Sendable {
     /// same BNG): its slot is taken and the services namespace routes it back here.
     public func addSubnet(in network: TestNetwork) async throws -> KeaSubnet {
         let short = endpoints.kea.subnets.indices.filter { endpoints.kea.subnets[$0].validLifetime < 600 }
-        let slot = try await SlotPool.shared.take(from: endpoints.kea.subnets.indices.filter { !short.contains($0) })
+        let slot = try await SlotPool.shared.take(from: endpoints.kea.subnets.indices.filter { !short.contains($0) },
+                                                  stateDirectory: endpoints.stateDirectory)
         network.onCleanup { await SlotPool.shared.give(slot) }
         let subnet = endpoints.kea.subnets[slot]
         let services = endpoints.servicesNamespace
@@ -57,18 +60,32 @@ public struct ServicesAttachment: Sendable {
     }
 }
 
-/// Hands out subnet slots so concurrent tests never share a Kea subnet or an address.
+/// Hands out subnet slots so concurrent tests never share a Kea subnet or an address — also
+/// across test processes on the same harness (a `make soak` beside a `swift test`): a slot is
+/// taken only with an `flock` on `<state>/slots/<n>.lock`, held until it is given back and
+/// released by the kernel when the process ends, crash included.
 actor SlotPool {
     static let shared = SlotPool()
-    private var used: Set<Int> = []
+    /// Slot → the descriptor holding its lock.
+    private var held: [Int: Int32] = [:]
 
-    func take(from candidates: [Int]) throws -> Int {
-        guard let free = candidates.first(where: { !used.contains($0) }) else {
-            throw LabKitError(.invalidConfiguration, "all \(candidates.count) test subnet slots of this kind are in use")
+    func take(from candidates: [Int], stateDirectory: String) throws -> Int {
+        let folder = stateDirectory + "/slots"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        for slot in candidates where held[slot] == nil {
+            // O_CLOEXEC: daemons the test spawns must not inherit (and keep) the lock.
+            let descriptor = open(folder + "/\(slot).lock", O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
+            guard descriptor >= 0 else { continue }
+            if flock(descriptor, LOCK_EX | LOCK_NB) == 0 {
+                held[slot] = descriptor
+                return slot
+            }
+            close(descriptor)
         }
-        used.insert(free)
-        return free
+        throw LabKitError(.invalidConfiguration, "all \(candidates.count) test subnet slots of this kind are in use (here or by another test process)")
     }
 
-    func give(_ slot: Int) { used.remove(slot) }
+    func give(_ slot: Int) {
+        if let descriptor = held.removeValue(forKey: slot) { close(descriptor) }
+    }
 }
