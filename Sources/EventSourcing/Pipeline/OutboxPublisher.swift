@@ -33,6 +33,7 @@ public final class OutboxPublisher<Outbox: EventOutbox, Producer: EventStreamPro
     public let metrics: EventProducerMetrics
     private let control = RunControl()
     private var lastCommitSync: ContinuousClock.Instant?
+    private var lastFloor: StreamMessageID?
     private let logger: Logger
 
     /// A publisher; `batchSize` must be positive.
@@ -86,8 +87,11 @@ public final class OutboxPublisher<Outbox: EventOutbox, Producer: EventStreamPro
     /// when the stream waits for no consumer group).
     public func syncCommitted() throws {
         lastCommitSync = .now
-        guard producer.waitsForConsumerGroups else { return }
-        if let floor = try producer.committedFloor() { try outbox.markCommitted(below: floor) }
+        guard producer.waitsForConsumerGroups, let floor = try producer.committedFloor() else { return }
+        // An idle stream's floor stands still: no write (and no fsync) for it.
+        guard floor != lastFloor else { return }
+        try outbox.markCommitted(below: floor)
+        lastFloor = floor
     }
 
     /// Publishes until the outbox is empty, syncing the committed mark whenever `commitSyncSeconds`
