@@ -132,6 +132,8 @@ struct DrillConsistency: CustomStringConvertible {
     var bngAddresses: Set<String> = []
     var bngSessions: Set<String> = []
     var unauthorized: [String] = []
+    /// Sessions of the node the BNG is ending (not in the sets above).
+    var stopping = 0
     var nftAddresses: Set<String> = []
     var downloadFilters: Set<String> = []
     var uploadFilters: Set<String> = []
@@ -159,7 +161,7 @@ struct DrillConsistency: CustomStringConvertible {
     }
 
     var description: String {
-        "kea \(keaLeases.count) · bng \(bngSessions.count) · nft \(nftAddresses.count) · tc \(downloadFilters.count)/\(uploadFilters.count) · "
+        "kea \(keaLeases.count) · bng \(bngSessions.count) (+\(stopping) stopping) · nft \(nftAddresses.count) · tc \(downloadFilters.count)/\(uploadFilters.count) · "
             + "radacct \(radacctOpen.count) · oss \(ossActive.count)"
     }
 
@@ -174,7 +176,11 @@ struct DrillConsistency: CustomStringConvertible {
               AND (inet '0.0.0.0' + address) << $2::inet
             """, [String(format: "02%02x", node.macPrefix), "\(subnet.prefix)"])
         views.keaLeases = Set(try kea.rows.indices.compactMap { try kea.value("ip", row: $0) })
-        let sessions = try await lab.sessions().filter { $0["remote_id"] as? String == node.remoteID }
+        // Sessions ending (`stopping`: kernel objects going, final counters being read) hold no
+        // kernel objects any more but still an open radacct row and an OSS row until their stop lands.
+        let all = try await lab.sessions().filter { $0["remote_id"] as? String == node.remoteID }
+        let sessions = all.filter { $0["phase"] as? String != "stopping" }
+        views.stopping = all.count - sessions.count
         views.bngAddresses = Set(sessions.compactMap { $0["address"] as? String })
         views.bngSessions = Set(sessions.compactMap { $0["session_id"] as? String })
         views.unauthorized = sessions.filter { $0["auth_state"] as? String != "AUTHORIZED" }.compactMap { $0["address"] as? String }
