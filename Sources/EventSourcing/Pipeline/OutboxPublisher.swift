@@ -34,6 +34,9 @@ public final class OutboxPublisher<Outbox: EventOutbox, Producer: EventStreamPro
     private let control = RunControl()
     private var lastCommitSync: ContinuousClock.Instant?
     private var lastFloor: StreamMessageID?
+    /// The outbox's published position as this publisher last set it (`nil`: not read yet), so
+    /// a batch costs no extra read; only the publisher moves it.
+    private var position: StreamMessageID??
     private let logger: Logger
 
     /// A publisher; `batchSize` must be positive.
@@ -59,9 +62,10 @@ public final class OutboxPublisher<Outbox: EventOutbox, Producer: EventStreamPro
         let started = ContinuousClock.now
         let receipt: PublishReceipt
         do {
-            receipt = try producer.publish(events, confirming: try outbox.publishedPosition())
+            receipt = try producer.publish(events, confirming: try lastPosition())
         } catch let error as EventSourcingError where error.code == .streamLostEvents {
             let again = try outbox.republishUncommitted()
+            position = .some(nil)
             let from = try outbox.committedThrough() + 1
             metrics.republished.increment(by: again)
             // Nothing uncommitted: the entry went with trimming after every group had it (a
@@ -76,11 +80,20 @@ public final class OutboxPublisher<Outbox: EventOutbox, Producer: EventStreamPro
         }
         guard receipt.accepted > 0 else { return 0 }
         let through = events[receipt.accepted - 1].seq
-        try outbox.markPublished(through: through, position: producer.waitsForConsumerGroups ? receipt.position : nil)
+        let recorded = producer.waitsForConsumerGroups ? receipt.position : nil
+        try outbox.markPublished(through: through, position: recorded)
+        position = .some(recorded)
         metrics.published.increment(by: receipt.accepted)
         metrics.publishDuration.record(duration: ContinuousClock.now - started)
         logger.trace("published", metadata: ["count": "\(receipt.accepted)", "through": "\(through)"])
         return receipt.accepted
+    }
+
+    private func lastPosition() throws -> StreamMessageID? {
+        if let position { return position }
+        let stored = try outbox.publishedPosition()
+        position = .some(stored)
+        return stored
     }
 
     /// Reads the stream's committed floor and moves the outbox's committed mark to it (nothing
