@@ -330,7 +330,7 @@ let package = Package(
         ),
         .testTarget(
             name: "LabKitTests",
-            dependencies: ["LabKit", "KeaControl", "DHCPKit", "AetherTestSupport"]
+            dependencies: ["LabKit", "KeaControl", "DHCPKit", "ServiceSupport", "AetherTestSupport"]
         ),
         .testTarget(name: "FuzzTargetsTests", dependencies: ["AetherFuzzTargets", "ServiceSupport", "AetherTestSupport"]),
     ]

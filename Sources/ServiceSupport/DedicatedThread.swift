@@ -127,21 +127,56 @@ extension DedicatedThread {
     /// peers in another (an API on the machine's loopback sending CoA into a lab). The thread
     /// ends with `body`, so nothing else ever runs in the namespace by accident.
     ///
+    /// `body` must stay synchronous work (make sockets, bind, connect): it must not resume
+    /// continuations or start tasks, because a thread the runtime creates from inside the
+    /// namespace would stay in it and so would every process it later spawns.
+    ///
     /// - Throws: what `body` throws, or ``ServiceSupportError/Code/namespaceUnavailable``.
     public static func run<T: Sendable>(name: String, inNetworkNamespace path: String,
                                         _ body: @escaping @Sendable () throws -> T) async throws -> T {
         try await run(name: name) {
-            let fd = open(path, O_RDONLY | O_CLOEXEC)
-            guard fd >= 0 else {
-                let code = errno
-                throw ServiceSupportError(.namespaceUnavailable, "open \(path): \(String(cString: strerror(code))) (errno \(code))")
-            }
-            defer { close(fd) }
-            guard cln_setns_net(fd) == 0 else {
-                let code = errno
-                throw ServiceSupportError(.namespaceUnavailable, "setns \(path): \(String(cString: strerror(code))) (errno \(code))")
-            }
-            return try body()
+            try performInNetworkNamespace(path, threadName: name, body)
         }
     }
+
+    /// Runs `body` on a thread of its own inside the network namespace at `path` and waits for
+    /// it (blocking: call it from a dedicated thread only). The calling thread never changes
+    /// namespace.
+    ///
+    /// This is why the thread that goes on afterwards (resuming an awaiting task, which may make
+    /// the Swift runtime start a pool thread from it) is still in the namespace it started in:
+    /// threads inherit their creator's namespace, so a pool thread created from a thread that had
+    /// entered a lab node would run every later `posix_spawn` of the process inside that node.
+    ///
+    /// - Throws: what `body` throws, or ``ServiceSupportError/Code/namespaceUnavailable``.
+    public static func performInNetworkNamespace<T: Sendable>(_ path: String, threadName: String = "netns",
+                                                              _ body: @escaping @Sendable () throws -> T) throws -> T {
+        let outcome = Outcome<T>()
+        let inner = try start(name: threadName) {
+            let result = Result<T, any Error> {
+                let fd = open(path, O_RDONLY | O_CLOEXEC)
+                guard fd >= 0 else {
+                    let code = errno
+                    throw ServiceSupportError(.namespaceUnavailable, "open \(path): \(String(cString: strerror(code))) (errno \(code))")
+                }
+                defer { close(fd) }
+                guard cln_setns_net(fd) == 0 else {
+                    let code = errno
+                    throw ServiceSupportError(.namespaceUnavailable, "setns \(path): \(String(cString: strerror(code))) (errno \(code))")
+                }
+                return try body()
+            }
+            outcome.value.withLock { $0 = result }
+        }
+        inner.join()
+        guard let result = outcome.value.withLock({ $0 }) else {
+            throw ServiceSupportError(.threadFailed, "the thread for \(path) ended without a result")
+        }
+        return try result.get()
+    }
+}
+
+/// What a joined thread hands back to the thread that joins it.
+private final class Outcome<T: Sendable>: Sendable {
+    let value = Mutex<Result<T, any Error>?>(nil)
 }

@@ -41,7 +41,9 @@ struct LabEndToEndTests {
                     processes.append(command)
                 }
             }
-            let links = try await CommandRunner.check(["ip", "-o", "link", "show"]).standardOutput.split(separator: "\n")
+            // The machine's own namespace (pid 1's), whichever namespace the calling thread is in.
+            let host = ["nsenter", "--net=/proc/1/ns/net", "--"]
+            let links = try await CommandRunner.check(host + ["ip", "-o", "link", "show"]).standardOutput.split(separator: "\n")
                 .compactMap { $0.split(separator: ":").dropFirst().first.map { String($0).trimmingCharacters(in: .whitespaces) } }.sorted()
             var cgroups: [String] = []
             for hierarchy in (try? FileManager.default.contentsOfDirectory(atPath: "/sys/fs/cgroup")) ?? [] {
@@ -59,8 +61,8 @@ struct LabEndToEndTests {
                 }
             }
             return Footprint(namespaces: namespaces, netnsFiles: netns, processes: processes.sorted(), rootLinks: links,
-                             rootRuleset: try await CommandRunner.check(["nft", "list", "ruleset"]).standardOutput,
-                             rootQdiscs: try await CommandRunner.check(["tc", "qdisc", "show"]).standardOutput,
+                             rootRuleset: try await CommandRunner.check(host + ["nft", "list", "ruleset"]).standardOutput,
+                             rootQdiscs: try await CommandRunner.check(host + ["tc", "qdisc", "show"]).standardOutput,
                              cgroups: cgroups.sorted(), runtimeFiles: runtime.sorted())
         }
 

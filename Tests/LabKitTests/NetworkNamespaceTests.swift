@@ -4,6 +4,7 @@ import Glibc
 import LabKit
 import Testing
 import NetworkTypes
+import ServiceSupport
 
 @Suite("Network namespaces, veth pairs and bridges")
 struct NetworkNamespaceTests {
@@ -48,6 +49,37 @@ struct NetworkNamespaceTests {
             #expect(boundInside)
             #expect(!boundOutside)
         }
+    }
+
+    /// Threads inherit their creator's namespace: if the thread that resumes the awaiting task
+    /// had entered the lab node, a pool thread the runtime starts from it would stay there, and
+    /// so would every process the test or product later spawns from that pool thread.
+    @Test func theThreadThatGoesOnAfterANamespaceCallNeverLeftItsOwnNamespace() async throws {
+        try await withTestNetwork { network in
+            let node = try await network.namespace("node")
+            var nodeStatus = stat()
+            #expect(stat(node.path, &nodeStatus) == 0)
+            let seen = try await DedicatedThread.run(name: "ns-caller") {
+                let before = Self.networkNamespaceInode()
+                let inside = try DedicatedThread.performInNetworkNamespace(node.path) { Self.networkNamespaceInode() }
+                return (before, inside, Self.networkNamespaceInode())
+            }
+            #expect(seen.1 == UInt64(nodeStatus.st_ino))
+            #expect(seen.0 != seen.1)
+            #expect(seen.2 == seen.0)
+            let error = try await #require(throws: ServiceSupportError.self) {
+                try await DedicatedThread.run(name: "ns-missing") {
+                    try DedicatedThread.performInNetworkNamespace(network.directory + "/no-such-namespace") { 0 }
+                }
+            }
+            #expect(error.code == .namespaceUnavailable)
+        }
+    }
+
+    /// The inode of the calling thread's network namespace (`/proc/thread-self/ns/net`).
+    static func networkNamespaceInode() -> UInt64 {
+        var status = stat()
+        return stat("/proc/thread-self/ns/net", &status) == 0 ? UInt64(status.st_ino) : 0
     }
 
     @Test func deleteKillsWhatRunsInside() async throws {
