@@ -82,9 +82,11 @@ public final class GatewayRelayService: Service, Sendable {
     }
 
     private func drainServers(_ handle: (DHCPMessage, IPv4Address, ContinuousClock.Instant) -> Void) {
+        // One buffer for the whole drain, not 64 KiB per datagram.
+        var buffer = [UInt8](repeating: 0, count: 65_536)
         while true {
-            let datagram: (payload: [UInt8], source: IPv4Address, port: UInt16)?
-            do { datagram = try serverSocket.receive() } catch {
+            let datagram: (length: Int, source: IPv4Address, port: UInt16)?
+            do { datagram = try serverSocket.receive(into: &buffer) } catch {
                 metrics.errors.increment(.receive)
                 return
             }
@@ -92,7 +94,7 @@ public final class GatewayRelayService: Service, Sendable {
             let arrival = ContinuousClock.now
             metrics.received.increment(.server)
             do {
-                handle(try DHCPMessage(parsing: datagram.payload), datagram.source, arrival)
+                handle(try DHCPMessage(parsing: Array(buffer[..<datagram.length])), datagram.source, arrival)
             } catch {
                 metrics.malformed(error.code)
             }

@@ -45,6 +45,15 @@ public final class UDPSocket: @unchecked Sendable {
     /// The next datagram and its sender, or `nil` when none is waiting.
     public func receive() throws(DHCPKitError) -> (payload: [UInt8], source: IPv4Address, port: UInt16)? {
         var buffer = [UInt8](repeating: 0, count: 65_536)
+        guard let received = try receive(into: &buffer) else { return nil }
+        buffer.removeSubrange(received.length...)
+        return (buffer, received.source, received.port)
+    }
+
+    /// The next datagram, written into `buffer` (reused across calls, so a busy loop allocates
+    /// nothing per datagram), with its length and sender; `nil` when none is waiting. A datagram
+    /// longer than the buffer is cut to it.
+    public func receive(into buffer: inout [UInt8]) throws(DHCPKitError) -> (length: Int, source: IPv4Address, port: UInt16)? {
         var source = sockaddr_in()
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         while true {
@@ -56,8 +65,7 @@ public final class UDPSocket: @unchecked Sendable {
                 }
             }
             if count >= 0 {
-                buffer.removeSubrange(count...)
-                return (buffer, IPv4Address(value: UInt32(bigEndian: source.sin_addr.s_addr)), UInt16(bigEndian: source.sin_port))
+                return (count, IPv4Address(value: UInt32(bigEndian: source.sin_addr.s_addr)), UInt16(bigEndian: source.sin_port))
             }
             switch errno {
             case EINTR: continue
