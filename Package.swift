@@ -144,7 +144,7 @@ let package = Package(
             name: "LabKit",
             dependencies: [
                 "NetworkTypes", "EventSourcing", "KeaControl", "ServiceSupport", "DHCPKit", "BNGKit", "OSSKit",
-                "CLinuxNet",
+                "RadiusKit", "CLinuxNet",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
@@ -182,7 +182,7 @@ let package = Package(
         .executableTarget(
             name: "aether-sim",
             dependencies: [
-                "LabKit",
+                "LabKit", "NetworkTypes", "RadiusKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/Executables/aether-sim"

@@ -56,4 +56,44 @@ struct LoadGeneratorTests {
             }
         }
     }
+
+    /// The peers' ceiling mode: no BNG, the generator relays over UDP to Kea and asks FreeRADIUS
+    /// itself. Established means Access-Accept and Accounting-Response; unknown users fail as
+    /// rejected; every accepted session has its Acct-Start row, every lease goes back at the end.
+    @Test func theCeilingModeSetsUpSessionsStraightWithKeaAndFreeRADIUSWithoutABNG() async throws {
+        try await MeasurementLock.exclusive {
+            let endpoints = try await TestServices.endpoints()
+            try await withTestNetwork { network in
+                let node = BNGLab.LoadNode(remoteID: "lc-\(network.tag)")
+                let lab = try await BNGLab.make(network, endpoints: endpoints, hosts: 1, loadNode: node)
+                try await lab.waitForBNG()
+                await lab.bng.terminate()
+                try lab.provision(node, circuits: 1...Self.provisioned)
+                let sessions = Self.provisioned + Self.unprovisioned
+                let report = try await lab.runCeiling(node, circuits: 1...sessions, rate: 200, extra: ["--setup-timeout", "20"], allowFailures: true)
+                print(report.summary)
+                #expect(report.establishedByRADIUS == true)
+                #expect(report.configuration.relay != nil)
+                #expect(report.counters.attempts == sessions)
+                #expect(report.counters.established == Self.provisioned, "\(report.summary)")
+                #expect(report.failures == ["rejected": Self.unprovisioned], "\(report.summary)")
+                #expect(report.boundLatency.count == UInt64(sessions))
+                #expect(report.setupLatency.p50 >= report.boundLatency.p50)
+                #expect(report.counters.releases == Self.provisioned)
+                #expect((report.cpuSeconds ?? 0) > 0)
+
+                let prefix = "\(lab.bngID)/\(node.remoteID)/\(node.remoteID)/"
+                let started = try lab.radacct().filter { ($0["username"] ?? nil)?.hasPrefix(prefix) == true }
+                #expect(started.count == Self.provisioned)
+                #expect(Set(started.compactMap { $0["ip"] ?? nil }).count == Self.provisioned)
+                // Released at the end: Kea holds no active lease of the node's MACs in its subnet.
+                let subnet = try #require(lab.loadSubnet)
+                let held = try PostgresConnection(endpoints.postgres.kea).query("""
+                    SELECT count(*)::text AS n FROM lease4 WHERE state = 0 AND substring(hwaddr from 1 for 2) = decode($1, 'hex')
+                      AND (inet '0.0.0.0' + address) << $2::inet
+                    """, [String(format: "02%02x", node.macPrefix), "\(subnet.prefix)"]).value("n")
+                #expect(held == "0")
+            }
+        }
+    }
 }

@@ -2,6 +2,8 @@ import ArgumentParser
 import EventSourcing
 import Foundation
 import LabKit
+import NetworkTypes
+import RadiusKit
 
 extension AetherSim {
     struct Load: AsyncParsableCommand {
@@ -13,6 +15,11 @@ extension AetherSim {
                 is established when its SESSION_START and authorizing POLICY_APPLY are read from the BNG's \\
                 event stream (--stream on --redis-socket or --redis); with --no-events, at DHCPACK. \\
                 Prints a progress line every second and a report at the end (--json writes it as JSON).
+
+                The peers' ceiling (no BNG): --relay-to KEA --relay-address GIADDR relays the same DHCP over UDP \
+                straight to Kea, and --radius-auth/--radius-acct send each bound subscriber's Access-Request and \
+                Accounting-Start straight to FreeRADIUS as a BNG would; a session is then established at the \
+                Accounting-Response.
                 """)
 
         @Option(help: "Interface towards the BNG.")
@@ -75,16 +82,41 @@ extension AetherSim {
         @Option(help: "Write the report as JSON to this file.")
         var json: String?
 
+        @Option(help: "Relay DHCP over UDP straight to this server instead of sending frames (needs --relay-address).")
+        var relayTo: String?
+
+        @Option(help: "giaddr and local address of the relay socket (port 67) with --relay-to.")
+        var relayAddress: String?
+
+        @Option(help: "RADIUS authentication server a.b.c.d:port: ask RADIUS directly, without a BNG.")
+        var radiusAuth: String?
+
+        @Option(help: "RADIUS accounting server a.b.c.d:port (with --radius-auth).")
+        var radiusAcct: String?
+
+        @Option(help: "File holding the RADIUS shared secret (with --radius-auth).")
+        var radiusSecretFile: String?
+
+        @Option(help: "NAS-Identifier, and the first part of each User-Name <nas>/<remote-id>/<circuit-id> (with --radius-auth).")
+        var nasIdentifier: String?
+
+        @Option(help: "NAS-IP-Address (with --radius-auth).")
+        var nasIP: String?
+
+        @Option(help: "User-Password of every subscriber (with --radius-auth).")
+        var radiusPassword: String?
+
         func run() async throws {
             let configuration = SubscriberLoadConfiguration(
                 interface: interface, sessions: sessions, arrivalRate: rate, remoteID: remoteID, circuitPrefix: circuitPrefix,
                 macPrefix: macPrefix, firstIndex: firstIndex, setupTimeout: setupTimeout, hold: hold, rejoinAfter: rejoinAfter,
-                duration: duration, releaseAtEnd: !noRelease, seed: seed)
+                duration: duration, releaseAtEnd: !noRelease, seed: seed, relay: try directRelay())
+            let radius = try await directRADIUS()
             var watcher: SessionEventWatcher?
-            if !noEvents {
+            if !noEvents, radius == nil {
                 watcher = try SessionEventWatcher(endpoint: try redisEndpoint(), stream: stream)
             }
-            let load = try SubscriberLoad(configuration: configuration, watcher: watcher)
+            let load = try SubscriberLoad(configuration: configuration, watcher: watcher, radius: radius)
             let signals = Task {
                 let signal = await Supervisor.waitForTerminationSignal()
                 FileHandle.standardError.write(Data("aether-sim: signal \(signal), ending the run\n".utf8))
@@ -105,6 +137,30 @@ extension AetherSim {
             }
             let failed = report.failures.values.reduce(0, +)
             if failed > 0 || report.counters.established == 0 { throw ExitCode(3) }
+        }
+
+        func address(_ text: String, _ option: String) throws -> IPv4Address {
+            guard let address = IPv4Address(text) else { throw ValidationError("\(option): '\(text)' is not an IPv4 address") }
+            return address
+        }
+
+        func directRelay() throws -> SubscriberLoadConfiguration.DirectRelay? {
+            switch (relayTo, relayAddress) {
+            case (nil, nil): return nil
+            case let (server?, agent?): return .init(agentAddress: try address(agent, "--relay-address"), server: try address(server, "--relay-to"))
+            default: throw ValidationError("--relay-to and --relay-address go together")
+            }
+        }
+
+        func directRADIUS() async throws -> DirectRADIUS? {
+            guard let radiusAuth else { return nil }
+            guard let radiusAcct, let radiusSecretFile, let nasIdentifier, let nasIP, let radiusPassword else {
+                throw ValidationError("--radius-auth needs --radius-acct, --radius-secret-file, --nas-identifier, --nas-ip and --radius-password")
+            }
+            let secret = try RADIUSSecret(String(contentsOfFile: radiusSecretFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines))
+            let settings = DirectRADIUS.Settings(authentication: radiusAuth, accounting: radiusAcct, nasIdentifier: nasIdentifier,
+                                                 nasIPAddress: try address(nasIP, "--nas-ip"), password: radiusPassword)
+            return try await DirectRADIUS(settings: settings, secret: secret, inNetworkNamespace: namespace.map { "/run/netns/\($0)" })
         }
 
         func redisEndpoint() throws -> RedisEndpoint {

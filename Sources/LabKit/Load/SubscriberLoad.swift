@@ -13,6 +13,10 @@ import Synchronization
 /// client timer sits in one ``TimerWheel``; the receive buffer is reused. A session counts as
 /// established when its SESSION_START and its authorizing POLICY_APPLY have been read from the
 /// BNG's event stream (``SessionEventWatcher``); without a watcher, at DHCPACK.
+///
+/// With ``SubscriberLoadConfiguration/relay`` and a ``DirectRADIUS`` the same subscribers measure
+/// the peers' own ceiling instead: DHCP relayed over UDP straight to Kea, then the Access-Request
+/// and Accounting-Start a BNG would send, straight to FreeRADIUS.
 public final class SubscriberLoad: Sendable {
     /// A snapshot for the live progress line.
     public struct Progress: Sendable {
@@ -27,12 +31,20 @@ public final class SubscriberLoad: Sendable {
 
     public let configuration: SubscriberLoadConfiguration
     private let watcher: SessionEventWatcher?
+    private let radius: DirectRADIUS?
     private let stopRequested = Atomic<Bool>(false)
 
-    public init(configuration: SubscriberLoadConfiguration, watcher: SessionEventWatcher?) throws {
+    /// - Parameters:
+    ///   - watcher: establishes sessions from a BNG's events.
+    ///   - radius: establishes them by asking RADIUS directly (no BNG); not with a watcher.
+    public init(configuration: SubscriberLoadConfiguration, watcher: SessionEventWatcher?, radius: DirectRADIUS? = nil) throws {
         try configuration.validate()
+        guard watcher == nil || radius == nil else {
+            throw LabKitError(.invalidConfiguration, "load: a session is established by the BNG's events or by RADIUS directly, not both")
+        }
         self.configuration = configuration
         self.watcher = watcher
+        self.radius = radius
     }
 
     /// Ends the run early (Ctrl-C); held leases are still released when `releaseAtEnd` is set.
@@ -44,27 +56,40 @@ public final class SubscriberLoad: Sendable {
     /// called about once a second, on the run's thread. Cancelling the task ends the run early.
     public func run(inNetworkNamespace namespacePath: String? = nil,
                     progress: @escaping @Sendable (Progress) -> Void = { _ in }) async throws -> SubscriberLoadReport {
-        let interface = configuration.interface
-        let socket: PacketSocket = if let namespacePath {
-            try await DedicatedThread.run(name: "aether-load-ns", inNetworkNamespace: namespacePath) { try PacketSocket(interface: interface) }
+        let (interface, relay) = (configuration.interface, configuration.relay)
+        let open: @Sendable () throws -> LoadTransport = {
+            if let relay { .relayed(try UDPSocket(address: relay.agentAddress, port: UDPHeader.dhcpServerPort), relay) }
+            else { .frames(try PacketSocket(interface: interface)) }
+        }
+        let transport = if let namespacePath {
+            try await DedicatedThread.run(name: "aether-load-ns", inNetworkNamespace: namespacePath, open)
         } else {
-            try PacketSocket(interface: interface)
+            try open()
         }
         try watcher?.start()
         defer { watcher?.stop() }
-        return try await DedicatedThread.run(name: "aether-load", onCancel: { [self] in stop() }) { [self] in
-            runLoop(socket: socket, progress: progress)
+        radius?.start()
+        do {
+            let report = try await DedicatedThread.run(name: "aether-load", onCancel: { [self] in stop() }) { [self] in
+                runLoop(transport: transport, progress: progress)
+            }
+            await radius?.stop()
+            return report
+        } catch {
+            await radius?.stop()
+            throw error
         }
     }
 
-    private func runLoop(socket: PacketSocket, progress: (Progress) -> Void) -> SubscriberLoadReport {
-        var run = LoadRun(configuration: configuration, socket: socket, waitsForEvents: watcher != nil)
+    private func runLoop(transport: LoadTransport, progress: (Progress) -> Void) -> SubscriberLoadReport {
+        var run = LoadRun(configuration: configuration, transport: transport, radius: radius,
+                          waitsForEvents: watcher != nil || radius != nil)
         var nextProgress = Duration.seconds(1)
         while !run.isFinished, !stopRequested.load(ordering: .relaxed) {
             let now = run.now()
             run.startArrivals(upTo: now)
             run.fireTimers(upTo: now)
-            if let observations = watcher?.take() { run.apply(observations) }
+            if let observations = watcher?.take() ?? radius?.take() { run.apply(observations) }
             run.poll(timeoutMilliseconds: run.pollTimeout(now: now))
             run.receiveAll()
             if now >= nextProgress {
@@ -85,6 +110,19 @@ public enum LoadFailure: String, Sendable, Codable, CaseIterable {
     case noSessionStart = "no_session_start"
     case noPolicy = "no_policy_apply"
     case rejected
+}
+
+/// Where the generator's DHCP goes: frames on the access link, or relayed UDP to a server.
+enum LoadTransport: @unchecked Sendable {
+    case frames(PacketSocket)
+    case relayed(UDPSocket, SubscriberLoadConfiguration.DirectRelay)
+
+    var fileDescriptor: Int32 {
+        switch self {
+        case .frames(let socket): socket.fileDescriptor
+        case .relayed(let socket, _): socket.fileDescriptor
+        }
+    }
 }
 
 /// The mutable state of one run; lives on the run's thread only.
@@ -109,7 +147,8 @@ struct LoadRun {
     }
 
     let configuration: SubscriberLoadConfiguration
-    let socket: PacketSocket
+    let transport: LoadTransport
+    let radius: DirectRADIUS?
     let waitsForEvents: Bool
     let origin = ContinuousClock.now
     var subscribers: [Subscriber]
@@ -127,9 +166,10 @@ struct LoadRun {
     /// Established sessions whose hold timer has not yet released them.
     var holding = 0
 
-    init(configuration: SubscriberLoadConfiguration, socket: PacketSocket, waitsForEvents: Bool) {
+    init(configuration: SubscriberLoadConfiguration, transport: LoadTransport, radius: DirectRADIUS?, waitsForEvents: Bool) {
         self.configuration = configuration
-        self.socket = socket
+        self.transport = transport
+        self.radius = radius
         self.waitsForEvents = waitsForEvents
         var seeded = configuration.seed
         subscribers = (0..<configuration.sessions).map { n in
@@ -259,7 +299,12 @@ struct LoadRun {
                     subscribers[n].boundAt = now
                     _ = boundLatency.record(UInt64(max(0, (now - subscribers[n].attemptStart) / .microseconds(1))))
                     counters.bound += 1
-                    if !waitsForEvents { established(n, now: now) }
+                    if let radius {
+                        radius.submit(DirectRADIUS.Request(mac: configuration.macAddress(n), address: lease.address,
+                                                           remoteID: configuration.remoteID, circuitID: configuration.circuitID(n)))
+                    } else if !waitsForEvents {
+                        established(n, now: now)
+                    }
                 } else if subscribers[n].phase == .established, lease.acquiredAt > (subscribers[n].boundAt ?? .zero) {
                     counters.renewals += 1
                 }
@@ -275,6 +320,14 @@ struct LoadRun {
                                                 remoteID: RelayAgentIdentifier(text: configuration.remoteID))
         do {
             try message.insertRelayAgentInformation(information)
+            if case .relayed(let socket, let relay) = transport {
+                message.giaddr = relay.agentAddress
+                message.hops = 1
+                try socket.send(message.encoded(), to: relay.server, port: UDPHeader.dhcpServerPort)
+                counters.framesSent += 1
+                return
+            }
+            guard case .frames(let socket) = transport else { return }
             let unicast = destination != .broadcast
             let source = unicast ? (subscribers[n].machine.lease?.address ?? .any) : (message.ciaddr)
             let frame = try DHCPFrame(
@@ -293,22 +346,38 @@ struct LoadRun {
     // MARK: Replies
 
     mutating func poll(timeoutMilliseconds: Int32) {
-        var descriptor = pollfd(fd: socket.fileDescriptor, events: Int16(POLLIN), revents: 0)
+        var descriptor = pollfd(fd: transport.fileDescriptor, events: Int16(POLLIN), revents: 0)
         _ = Glibc.poll(&descriptor, 1, timeoutMilliseconds)
     }
 
     mutating func receiveAll() {
-        while let received = try? socket.receiveFrame(into: &receiveBuffer) {
-            counters.framesReceived += 1
-            handleFrame(Array(receiveBuffer[..<received.length]), checksumPending: received.checksumPending)
+        switch transport {
+        case .frames(let socket):
+            while let received = try? socket.receiveFrame(into: &receiveBuffer) {
+                counters.framesReceived += 1
+                handleFrame(Array(receiveBuffer[..<received.length]), checksumPending: received.checksumPending)
+            }
+            counters.kernelDrops += socket.takeKernelDrops()
+        case .relayed(let socket, _):
+            while let received = try? socket.receive(into: &receiveBuffer) {
+                counters.framesReceived += 1
+                handleReply(try? DHCPMessage(parsing: Array(receiveBuffer[..<received.length])))
+            }
         }
-        counters.kernelDrops += socket.takeKernelDrops()
     }
 
     mutating func handleFrame(_ bytes: [UInt8], checksumPending: Bool) {
         guard let frame = try? DHCPFrame(parsing: bytes, verifyingUDPChecksum: !checksumPending),
-              frame.udp.destinationPort == UDPHeader.dhcpClientPort,
-              let message = try? frame.message(), message.op == .bootReply,
+              frame.udp.destinationPort == UDPHeader.dhcpClientPort else {
+            counters.framesIgnored += 1
+            return
+        }
+        handleReply(try? frame.message(), from: frame.ethernet.source)
+    }
+
+    /// A server's reply, from the link (`from` is the gateway's MAC) or relayed back over UDP.
+    mutating func handleReply(_ message: DHCPMessage?, from gateway: MACAddress? = nil) {
+        guard let message, message.op == .bootReply,
               let mac = message.clientMACAddress, let n = configuration.subscriber(of: mac) else {
             counters.framesIgnored += 1
             return
@@ -317,7 +386,7 @@ struct LoadRun {
             counters.staleReplies += 1
             return
         }
-        gatewayMAC = frame.ethernet.source
+        if let gateway { gatewayMAC = gateway }
         if message.messageType == .nak { counters.naks += 1 }
         perform(subscribers[n].machine.handle(.received(message, now: now())), for: n, now: now())
     }
@@ -384,6 +453,15 @@ struct LoadRun {
             configuration: configuration, waitedForEvents: waitsForEvents, elapsedSeconds: now / .seconds(1),
             counters: counters, failures: Dictionary(uniqueKeysWithValues: failures.map { ($0.key.rawValue, $0.value) }),
             establishedPerSecond: rate(now: now),
-            setupLatency: .init(setupLatency), boundLatency: .init(boundLatency), eventStreamError: eventFailure)
+            setupLatency: .init(setupLatency), boundLatency: .init(boundLatency), eventStreamError: eventFailure,
+            establishedByRADIUS: radius != nil, cpuSeconds: Self.processCPUSeconds())
+    }
+
+    /// User + system CPU seconds of this process so far.
+    static func processCPUSeconds() -> Double {
+        var usage = rusage()
+        guard getrusage(RUSAGE_SELF.rawValue, &usage) == 0 else { return 0 }
+        func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1_000_000 }
+        return seconds(usage.ru_utime) + seconds(usage.ru_stime)
     }
 }

@@ -31,10 +31,28 @@ public struct SubscriberLoadConfiguration: Sendable, Hashable, Codable {
     public var releaseAtEnd: Bool
     /// Seed of the transaction IDs, so a run is repeatable.
     public var seed: UInt64
+    /// Relay the subscribers' DHCP straight to a server over UDP instead of sending frames to a
+    /// BNG (the peers' ceiling and the relay comparison); `nil`: frames on ``interface``.
+    public var relay: DirectRelay?
+
+    /// The generator as a relay agent: every message leaves from `agentAddress`:67 with giaddr
+    /// set to it, hops 1 and Option 82, to `server`:67, where the server answers too.
+    public struct DirectRelay: Sendable, Hashable, Codable {
+        /// giaddr, and the local address the relay socket binds.
+        public var agentAddress: IPv4Address
+        /// The DHCP server (Kea).
+        public var server: IPv4Address
+
+        public init(agentAddress: IPv4Address, server: IPv4Address) {
+            self.agentAddress = agentAddress
+            self.server = server
+        }
+    }
 
     public init(interface: String, sessions: Int, arrivalRate: Double, remoteID: String, circuitPrefix: String? = nil,
                 macPrefix: UInt8 = 0x5a, firstIndex: Int = 0, setupTimeout: Double = 30, hold: Double? = nil,
-                rejoinAfter: Double? = nil, duration: Double? = nil, releaseAtEnd: Bool = true, seed: UInt64 = 1) {
+                rejoinAfter: Double? = nil, duration: Double? = nil, releaseAtEnd: Bool = true, seed: UInt64 = 1,
+                relay: DirectRelay? = nil) {
         self.interface = interface
         self.sessions = sessions
         self.arrivalRate = arrivalRate
@@ -48,6 +66,7 @@ public struct SubscriberLoadConfiguration: Sendable, Hashable, Codable {
         self.duration = duration
         self.releaseAtEnd = releaseAtEnd
         self.seed = seed
+        self.relay = relay
     }
 
     /// Checks the values that would otherwise fail in the middle of a run.

@@ -61,6 +61,11 @@ public struct SubscriberLoadReport: Sendable, Codable {
     public var boundLatency: Latency
     /// The last error reading the event stream, if there was one.
     public var eventStreamError: String?
+    /// Whether "established" meant Access-Accept + Accounting-Response straight from RADIUS
+    /// (``DirectRADIUS``, the peers' ceiling) instead of the BNG's events.
+    public var establishedByRADIUS: Bool?
+    /// CPU seconds (user + system) the generator's process used until the report.
+    public var cpuSeconds: Double?
 
     /// The report as people read it.
     public var summary: String {
@@ -69,7 +74,9 @@ public struct SubscriberLoadReport: Sendable, Codable {
         }
         var lines = [
             "load: \(counters.established) of \(counters.attempts) attempts established"
-                + (waitedForEvents ? " (SESSION_START + POLICY_APPLY read from the stream)" : " (at DHCPACK)")
+                + (establishedByRADIUS == true ? " (Access-Accept + Accounting-Response straight from RADIUS)"
+                   : waitedForEvents ? " (SESSION_START + POLICY_APPLY read from the stream)" : " (at DHCPACK)")
+                + (configuration.relay.map { ", DHCP relayed from \($0.agentAddress) to \($0.server)" } ?? "")
                 + String(format: " — %.1f sessions/s over %.1f s", establishedPerSecond, elapsedSeconds),
             "  setup:  " + latency(setupLatency),
             "  DORA:   " + latency(boundLatency),

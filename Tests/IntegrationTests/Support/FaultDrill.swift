@@ -286,3 +286,34 @@ enum DrillLedger {
         report.duplicateAccountingStarts = Int(try radacct.value("n") ?? "0") ?? 0
     }
 }
+
+extension BNGLab {
+    /// `aether-sim load` as the peers' ceiling for `circuits` of `node`: run in the BNG's
+    /// namespace (with the BNG stopped: the generator takes its relay port and its NAS address),
+    /// DHCP relayed from the node's gateway straight to Kea, then Access-Request and
+    /// Accounting-Start straight to FreeRADIUS, as this lab's BNG would send them.
+    func ceilingCommand(_ node: LoadNode, circuits: ClosedRange<Int>, rate: Int, report: String, extra: [String] = []) throws -> [String] {
+        guard let loadSubnet else { throw LabKitError(.invalidConfiguration, "the lab has no load node") }
+        return [try BuiltProducts.executable("aether-sim"), "load",
+                "--namespace", bngNamespace.name, "--interface", "agg0",
+                "--sessions", "\(circuits.count)", "--first-index", "\(circuits.lowerBound - 1)", "--rate", "\(rate)",
+                "--remote-id", node.remoteID, "--mac-prefix", "\(node.macPrefix)", "--json", report,
+                "--relay-to", "\(endpoints.servicesAddress)", "--relay-address", "\(loadSubnet.gateway.address)",
+                "--radius-auth", "\(endpoints.radius.address):\(endpoints.radius.authenticationPort)",
+                "--radius-acct", "\(endpoints.radius.address):\(endpoints.radius.accountingPort)",
+                "--radius-secret-file", network.directory + "/secrets/radius",
+                "--nas-identifier", bngID, "--nas-ip", "\(services.address)", "--radius-password", "lab"] + extra
+    }
+
+    /// Runs ``ceilingCommand(_:circuits:rate:report:extra:)`` to its end and returns its report.
+    func runCeiling(_ node: LoadNode, circuits: ClosedRange<Int>, rate: Int, extra: [String] = [], allowFailures: Bool = false,
+                    timeoutSeconds: Double = 180) async throws -> SubscriberLoadReport {
+        let report = network.directory + "/ceiling-\(circuits.lowerBound).json"
+        let output = try await CommandRunner.run(try ceilingCommand(node, circuits: circuits, rate: rate, report: report, extra: extra),
+                                                 timeoutSeconds: timeoutSeconds)
+        guard output.status == 0 || (allowFailures && output.status == 3) else {
+            throw LabKitError(.commandFailed, "aether-sim load (ceiling) exited \(output.status): \(output.standardOutput.suffix(1500))\n\(output.standardError.suffix(1500))")
+        }
+        return try JSONDecoder().decode(SubscriberLoadReport.self, from: Data(contentsOf: URL(fileURLWithPath: report)))
+    }
+}
