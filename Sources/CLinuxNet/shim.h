@@ -22,6 +22,7 @@
 #include <linux/tc_act/tc_mirred.h>             /* tc_mirred, TCA_MIRRED_*, TCA_EGRESS_REDIR */
 #include <linux/netfilter/nfnetlink.h>          /* nfgenmsg, NFNL_SUBSYS_*, NETLINK_NETFILTER */
 #include <linux/netfilter/nfnetlink_conntrack.h> /* IPCTNL_MSG_CT_*, CTA_* */
+#include <linux/netfilter/nf_tables.h>          /* NFT_MSG_*, NFTA_SET_ELEM_*, NFTA_COUNTER_* */
 #include <linux/sched.h>        /* CLONE_NEWNET */
 #include <sys/prctl.h>
 #include <sys/ioctl.h>

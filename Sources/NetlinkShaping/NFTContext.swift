@@ -11,9 +11,13 @@ import Foundation
 public final class NFTContext: @unchecked Sendable {
     private let context: OpaquePointer
     private let lock = NSLock()
+    /// Set-element counters read over netlink, in the same namespace as the context (its socket
+    /// is opened here, on the creating thread, for the same reason).
+    public let setCounters: NFTSetCounters
 
     /// Creates a context whose output is JSON (the default) or nft's text format.
     public init(jsonOutput: Bool = true) throws {
+        setCounters = try NFTSetCounters()
         guard let context = nft_ctx_new(UInt32(NFT_CTX_DEFAULT)) else {
             throw NetlinkShapingError(.nftablesUnavailable, "nft_ctx_new failed")
         }

@@ -21,6 +21,40 @@ struct SubscriberFirewallTests {
         })
     }
 
+    /// The netlink dump reads what nft itself lists: every element of a set too large for one
+    /// netlink message (so the dump comes in many parts), each with the exact counter nft set.
+    @Test func setCountersOverNetlinkMatchWhatNftListsForEveryElement() async throws {
+        try await withTestNetwork { network in
+            let namespace = try await network.namespace("nftnl")
+            var script = "table inet nl_test {\n  set counted { type ipv4_addr; size 65536; counter; }\n  set plain { type ipv4_addr; }\n}\n"
+            let addresses = Self.addresses(3000)
+            for (index, address) in addresses.enumerated() {
+                script += "add element inet nl_test counted { \(address) counter packets \(index) bytes \(UInt64(index) * 1_000_003 + (index == 7 ? 1 << 40 : 0)) }\n"
+            }
+            script += "add element inet nl_test plain { 192.0.2.1 }\n"
+            let file = network.directory + "/elements.nft"
+            try script.write(toFile: file, atomically: true, encoding: .utf8)
+            try await namespace.check(["nft", "-f", file])
+            let (counted, plain, missing) = try await namespace.perform { () -> ([IPv4Address: NFTSetCounters.Counter], Int, NetlinkShapingError?) in
+                let reader = try NFTSetCounters()
+                let plain = try reader.counters(table: "nl_test", set: "plain").count
+                var missing: NetlinkShapingError?
+                do { _ = try reader.counters(table: "nl_test", set: "no_such_set") } catch { missing = error as? NetlinkShapingError }
+                return (try reader.counters(table: "nl_test", set: "counted"), plain, missing)
+            }
+            #expect(counted.count == 3000)
+            for (index, address) in addresses.enumerated() {
+                let expected = NFTSetCounters.Counter(bytes: UInt64(index) * 1_000_003 + (index == 7 ? 1 << 40 : 0), packets: UInt64(index))
+                guard counted[address] == expected else {
+                    Issue.record("\(address): \(String(describing: counted[address])), nft set \(expected)")
+                    return
+                }
+            }
+            #expect(plain == 0)   // elements without a counter expression are left out
+            #expect(missing?.code == .objectNotFound, "\(String(describing: missing))")
+        }
+    }
+
     @Test func createsTheTableAddsAndRemovesInBatchesAndReadoptsUnchanged() async throws {
         try await withTestNetwork { network in
             let namespace = try await network.namespace("nft")

@@ -229,23 +229,24 @@ public final class SubscriberFirewall: @unchecked Sendable {
         }
     }
 
-    /// Every subscriber's counters, read with one libnftables call that lists the table.
+    /// Every subscriber's counters: the two counter sets dumped over netlink (``NFTSetCounters``).
     ///
-    /// One `list table` rather than two `list set` commands: libnftables 1.0.6 builds its cache
-    /// for the first listed set only, and then fails the second with ENOENT.
+    /// Not through libnftables: a `list table` there built the whole cache and printed it as JSON
+    /// to be parsed again — 58 µs and about 25 KiB of transient heap per subscriber each reading.
     public func counters() throws -> [IPv4Address: SubscriberCounters] {
         let started = ContinuousClock.now
         defer { metrics.counterReadDuration.record(duration: ContinuousClock.now - started) }
-        let listing = try locked(.readCounters) {
-            try run(["list": ["table": ["family": "inet", "name": configuration.tableName]]])
+        let (up, down) = try locked(.readCounters) {
+            (try nft.setCounters.counters(table: configuration.tableName, set: SubscriberFirewallConfiguration.uploadSet),
+             try nft.setCounters.counters(table: configuration.tableName, set: SubscriberFirewallConfiguration.downloadSet))
         }
-        let sets = try objects(listing, kind: "set")
         var result: [IPv4Address: SubscriberCounters] = [:]
-        for (address, counter) in elements(in: sets, named: SubscriberFirewallConfiguration.uploadSet) {
+        result.reserveCapacity(max(up.count, down.count))
+        for (address, counter) in up {
             result[address, default: SubscriberCounters()].bytesUp = counter.bytes
             result[address, default: SubscriberCounters()].packetsUp = counter.packets
         }
-        for (address, counter) in elements(in: sets, named: SubscriberFirewallConfiguration.downloadSet) {
+        for (address, counter) in down {
             result[address, default: SubscriberCounters()].bytesDown = counter.bytes
             result[address, default: SubscriberCounters()].packetsDown = counter.packets
         }
