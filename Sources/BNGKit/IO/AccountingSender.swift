@@ -14,12 +14,29 @@ import Synchronization
 ///
 /// A ServiceLifecycle `Service`: ``run()`` sends until graceful shutdown; what is still queued
 /// stays in the store for the next start.
+///
+/// The queue is read from the store once per request (rows after the last one read, decoded
+/// once, at most ``window`` held in memory), and answers are written back in one transaction per
+/// round, not one per request: with a full queue every answer used to re-read and re-decode the
+/// 4,096 oldest rows, a third of the BNG's CPU at 5,000 sessions. An answered request whose
+/// deletion a crash cuts short is sent again after the restart (accounting is at least once).
 public final class AccountingSender: Service, Sendable {
     private struct State {
         var inFlight: Set<Int64> = []
         var sessionsInFlight: Set<String> = []
         var retryAt: [Int64: ContinuousClock.Instant] = [:]
+        /// Requests read from the store and not yet answered, in queue order.
+        var queue: [QueuedAccounting] = []
+        /// The highest row id read so far.
+        var readThrough: Int64 = 0
+        /// Answered since the last round (deleted from the store then).
+        var answered: [Int64] = []
+        /// Sent without an answer since the last round (their attempts counted then).
+        var unanswered: [Int64] = []
     }
+
+    /// Queued requests held in memory at most; later ones are read as these are answered.
+    public static let window = 4096
 
     /// Requests sent at once, at most (default 256).
     public let concurrency: Int
@@ -66,19 +83,33 @@ public final class AccountingSender: Service, Sendable {
     }
 
     private func sendDue(into senders: inout DiscardingTaskGroup) async {
-        let queued: [QueuedAccounting]
+        let (answered, unanswered, readThrough, room) = state.withLock { state in
+            defer { state.answered.removeAll(); state.unanswered.removeAll() }
+            return (state.answered, state.unanswered, state.readThrough, Self.window - state.queue.count)
+        }
         do {
-            queued = try await DedicatedThread.run(name: "aether-acctread") { [store] in try store.queuedAccounting(limit: 4096) }
-            backlog.record(queued.count)
+            let fresh = try await DedicatedThread.run(name: "aether-acctread") { [store] in
+                try store.settleAccounting(answered: answered, unanswered: unanswered)
+                return room > 0 ? try store.queuedAccounting(after: readThrough, limit: room) : []
+            }
+            state.withLock { state in
+                state.queue += fresh
+                state.readThrough = fresh.last?.id ?? state.readThrough
+            }
         } catch {
-            logger.error("cannot read the accounting queue", metadata: ["error": "\(error)"])
+            state.withLock { state in
+                state.answered += answered
+                state.unanswered += unanswered
+            }
+            logger.error("cannot read or update the accounting queue", metadata: ["error": "\(error)"])
             return
         }
         let now = ContinuousClock.now
         let chosen = state.withLock { state -> [QueuedAccounting] in
+            backlog.record(state.queue.count)
             var chosen: [QueuedAccounting] = []
             var blocked = state.sessionsInFlight
-            for item in queued {
+            for item in state.queue {
                 // Accounting-On (no session) goes alone and first.
                 if item.record.statusType == .accountingOn {
                     if chosen.isEmpty, state.inFlight.isEmpty, state.retryAt[item.id].map({ $0 <= now }) ?? true {
@@ -119,21 +150,35 @@ public final class AccountingSender: Service, Sendable {
         }
         if answered {
             sent.increment(item.record.statusType.description)
-            _ = try? await DedicatedThread.run(name: "aether-acctack") { [store] in try store.acknowledgeAccounting([item.id]) }
         } else {
             retries.increment()
-            _ = try? await DedicatedThread.run(name: "aether-acctack") { [store] in try store.countAttempts([item.id]) }
         }
         state.withLock { state in
             state.inFlight.remove(item.id)
             state.sessionsInFlight.remove(item.record.sessionID)
+            // Ids only grow, so the queue is sorted by them.
+            let index = Self.position(of: item.id, in: state.queue)
             if answered {
                 state.retryAt[item.id] = nil
+                state.answered.append(item.id)
+                if let index { state.queue.remove(at: index) }
             } else {
+                state.unanswered.append(item.id)
+                if let index { state.queue[index].attempts += 1 }
                 // The client already retried within its timeouts; wait a little before the next round.
                 state.retryAt[item.id] = .now + .seconds(min(30, 1 << min(item.attempts + 1, 5)))
             }
         }
         notify()
+    }
+
+    /// Where request `id` is in `queue` (sorted by id), by binary search.
+    static func position(of id: Int64, in queue: [QueuedAccounting]) -> Int? {
+        var low = 0, high = queue.count
+        while low < high {
+            let middle = (low + high) / 2
+            if queue[middle].id < id { low = middle + 1 } else { high = middle }
+        }
+        return low < queue.count && queue[low].id == id ? low : nil
     }
 }

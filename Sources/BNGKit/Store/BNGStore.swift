@@ -140,10 +140,12 @@ public final class BNGStore: Sendable {
         }
     }
 
-    /// The oldest queued accounting requests, at most `limit`, in queue order.
-    public func queuedAccounting(limit: Int) throws -> [QueuedAccounting] {
+    /// The oldest queued accounting requests, at most `limit`, in queue order; with `after`,
+    /// only those queued after request `after` (ids grow with the queue).
+    public func queuedAccounting(after: Int64 = 0, limit: Int) throws -> [QueuedAccounting] {
         try read("read accounting") { db in
-            try Row.fetchAll(db, sql: "SELECT id, queued_at, attempts, body FROM accounting ORDER BY id LIMIT ?", arguments: [limit]).map { row in
+            try Row.fetchAll(db, sql: "SELECT id, queued_at, attempts, body FROM accounting WHERE id > ? ORDER BY id LIMIT ?",
+                             arguments: [after, limit]).map { row in
                 QueuedAccounting(id: row["id"], record: try decoder.decode(RADIUSAccountingRecord.self, from: row["body"] as Data),
                                  queuedAt: EventTimestamp(rawValue: row["queued_at"]), attempts: row["attempts"])
             }
@@ -155,21 +157,15 @@ public final class BNGStore: Sendable {
         try read("count accounting") { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM accounting") ?? 0 }
     }
 
-    /// Removes answered accounting requests.
-    public func acknowledgeAccounting(_ ids: [Int64]) throws {
-        guard !ids.isEmpty else { return }
-        try write("acknowledge accounting") { db in
-            let statement = try db.cachedStatement(sql: "DELETE FROM accounting WHERE id = ?")
-            for id in ids { try statement.execute(arguments: [id]) }
-        }
-    }
-
-    /// Counts one more unanswered send of each request.
-    public func countAttempts(_ ids: [Int64]) throws {
-        guard !ids.isEmpty else { return }
-        try write("count accounting attempts") { db in
-            let statement = try db.cachedStatement(sql: "UPDATE accounting SET attempts = attempts + 1 WHERE id = ?")
-            for id in ids { try statement.execute(arguments: [id]) }
+    /// Removes the `answered` requests and counts one more send of the `unanswered` ones, in one
+    /// transaction (nothing is written when both are empty).
+    public func settleAccounting(answered: [Int64], unanswered: [Int64]) throws {
+        guard !answered.isEmpty || !unanswered.isEmpty else { return }
+        try write("settle accounting") { db in
+            let delete = try db.cachedStatement(sql: "DELETE FROM accounting WHERE id = ?")
+            for id in answered { try delete.execute(arguments: [id]) }
+            let count = try db.cachedStatement(sql: "UPDATE accounting SET attempts = attempts + 1 WHERE id = ?")
+            for id in unanswered { try count.execute(arguments: [id]) }
         }
     }
 
