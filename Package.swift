@@ -162,7 +162,7 @@ let package = Package(
         .target(
             name: "AetherDaemon",
             dependencies: [
-                "NetworkTypes", "ServiceSupport",
+                "NetworkTypes", "ServiceSupport", "CLinuxNet",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

@@ -1,3 +1,5 @@
+import CLinuxNet
+import Glibc
 import Logging
 import Metrics
 import NetworkTypes
@@ -15,6 +17,7 @@ public enum Daemon {
     /// Bootstraps logging (standard error, `logLevel`) and metrics (Prometheus) once per process;
     /// returns the daemon's logger.
     public static func bootstrap(label: String, logLevel: Logger.Level) -> Logger {
+        limitMallocArenas()
         LoggingSystem.bootstrap { name in
             var handler = StreamLogHandler.standardError(label: name)
             handler.logLevel = logLevel
@@ -22,6 +25,16 @@ public enum Daemon {
         }
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         return Logger(label: label)
+    }
+
+    /// glibc gives each thread that allocates its own arena, up to 8 per core, and every arena
+    /// keeps what was freed in it: a daemon whose dedicated threads and pool threads take turns
+    /// with short-lived buffers grows its resident memory by arenas, not by state (aether-bng:
+    /// 138 MB instead of 106 MB at 10,000 sessions). Two arenas keep contention low for these few
+    /// busy threads. `MALLOC_ARENA_MAX` in the environment still wins.
+    static func limitMallocArenas() {
+        guard getenv("MALLOC_ARENA_MAX") == nil else { return }
+        _ = cln_limit_malloc_arenas(2)
     }
 
     /// Parses `a.b.c.d:port` for a listening address.

@@ -28,6 +28,7 @@
 #include <sys/ioctl.h>
 #include <sys/uio.h>
 #include <string.h>
+#include <malloc.h>
 
 /* glibc >= 2.34 has this GNU extension but Swift's Glibc module is built without _GNU_SOURCE. */
 extern int posix_spawn_file_actions_addclosefrom_np(posix_spawn_file_actions_t *actions, int from);
@@ -36,6 +37,9 @@ extern int posix_spawn_file_actions_addclosefrom_np(posix_spawn_file_actions_t *
 static inline int cln_spawn_addclosefrom(posix_spawn_file_actions_t *actions, int from) {
     return posix_spawn_file_actions_addclosefrom_np(actions, from);
 }
+
+/* mallopt(M_ARENA_MAX, n): at most n malloc arenas (Swift's Glibc module leaves malloc.h out). */
+static inline int cln_limit_malloc_arenas(int n) { return mallopt(M_ARENA_MAX, n); }
 
 /* pidfd_open(2): a descriptor that becomes readable when the process exits (Linux >= 5.3). */
 static inline int cln_pidfd_open(pid_t pid) { return (int)syscall(SYS_pidfd_open, pid, 0); }
