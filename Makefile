@@ -6,7 +6,7 @@ LAB   := .build/debug/aether-lab
 # Upper bound for the whole test run; a hung test fails the run instead of CI's clock.
 TEST_TIMEOUT ?= 45m
 
-.PHONY: lab lab-down test test-down deps build build-tests build-static fuzz drills soak clean
+.PHONY: lab lab-down test test-down deps build build-tests build-static fuzz drills soak bench clean
 # The containerlab images' binaries: static Swift standard library, in their own build folder.
 STATIC_PRODUCTS := aether-bng aether-relay aether-ingestor aether-api aether-sim
 
@@ -56,6 +56,22 @@ SOAK_SECONDS ?= 3600
 soak: build-tests
 	$(LAB) services run --profile test -- env AETHER_SOAK_SECONDS=$(SOAK_SECONDS) AETHER_KEEP_TEST_LOGS=1 \
 		$(SWIFT) test --skip-build --disable-xctest --filter ChurnSoakTests
+
+## make bench: Docs/PERFORMANCE.md — release builds of the products (.build-release), the bench
+## harness (/16 Kea subnets), BENCH_RUNS runs of BENCH_SESSIONS subscribers per measurement and
+## of one BNG filled to BENCH_SCALE sessions (interim window BENCH_INTERIM s). About 30 minutes.
+BENCH_RUNS ?= 3
+BENCH_SESSIONS ?= 2000
+BENCH_SCALE ?= 50000
+BENCH_INTERIM ?= 300
+BENCH_PRODUCTS := aether-bng aether-relay aether-sim
+bench: build-tests
+	for product in $(BENCH_PRODUCTS); do \
+		$(SWIFT) build -c release --scratch-path .build-release --product $$product || exit 1; \
+	done
+	$(LAB) services run --profile bench --purge -- env AETHER_TEST_PROFILE=bench AETHER_BENCH_RUNS=$(BENCH_RUNS) \
+		AETHER_BENCH_SESSIONS=$(BENCH_SESSIONS) AETHER_BENCH_SCALE=$(BENCH_SCALE) AETHER_BENCH_INTERIM=$(BENCH_INTERIM) AETHER_PRODUCTS=$(CURDIR)/.build-release/release AETHER_BNG_LOG_LEVEL=info AETHER_KEEP_TEST_LOGS=1 \
+		$(SWIFT) test --skip-build --disable-xctest --filter PerformanceBenchmarks
 
 ## make fuzz: every libFuzzer target for FUZZ_SECONDS each (ASan build in .build-fuzz); see Fuzz/README.md.
 FUZZ_SECONDS ?= 60

@@ -1,3 +1,4 @@
+import Foundation
 import LabKit
 
 /// The running `test`-profile harness, started at most once per test process.
@@ -12,7 +13,11 @@ public enum TestServices {
         try await shared.endpoints()
     }
 
-    public static var configuration: HarnessConfiguration { .test() }
+    /// The `test` profile (or its `AETHER_TEST_INSTANCE` twin); `AETHER_TEST_PROFILE=bench` runs
+    /// the process on the benchmark's harness instead (`make bench`).
+    public static var configuration: HarnessConfiguration {
+        ProcessInfo.processInfo.environment["AETHER_TEST_PROFILE"] == "bench" ? .bench() : .test()
+    }
 }
 
 private actor SharedStart {

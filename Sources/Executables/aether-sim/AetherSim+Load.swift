@@ -61,6 +61,9 @@ extension AetherSim {
         @Flag(help: "Keep the leases at the end instead of releasing them.")
         var noRelease = false
 
+        @Option(help: "At most this many attempts in progress at once (closed loop); default: arrivals follow --rate alone.")
+        var maxInFlight: Int?
+
         @Option(help: "Seed of the transaction IDs.")
         var seed: UInt64 = 1
 
@@ -110,7 +113,7 @@ extension AetherSim {
             let configuration = SubscriberLoadConfiguration(
                 interface: interface, sessions: sessions, arrivalRate: rate, remoteID: remoteID, circuitPrefix: circuitPrefix,
                 macPrefix: macPrefix, firstIndex: firstIndex, setupTimeout: setupTimeout, hold: hold, rejoinAfter: rejoinAfter,
-                duration: duration, releaseAtEnd: !noRelease, seed: seed, relay: try directRelay())
+                duration: duration, releaseAtEnd: !noRelease, seed: seed, relay: try directRelay(), maxInFlight: maxInFlight)
             let radius = try await directRADIUS()
             var watcher: SessionEventWatcher?
             if !noEvents, radius == nil {

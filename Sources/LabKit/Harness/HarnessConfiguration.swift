@@ -77,6 +77,25 @@ public struct HarnessConfiguration: Hashable, Sendable, Codable {
         return configuration
     }
 
+    /// The profile `make bench` uses: a harness of its own whose four Kea subnets are /16s
+    /// (`100.64–67.0.0/16`, giaddr `.0.1`, pool `.0.10`–`.255.250`: 65,000 leases each), so one
+    /// emulated access node can hold the benchmark's 50,000 sessions.
+    public static func bench(stateDirectory: String? = nil) -> HarnessConfiguration {
+        var configuration = HarnessConfiguration(profile: "bench",
+                                                 stateDirectory: stateDirectory ?? defaultStateDirectory(profile: "bench"),
+                                                 postgresPort: 45432, redisPort: 46379, keaControlAgentPort: 48000,
+                                                 servicesAddress: IPv4Address(198, 18, 0, 1), servicesPrefixLength: 24,
+                                                 subscriberSubnetCount: 4, leaseLifetime: 3600, durableStorage: false)
+        configuration.apiPort = 48080
+        configuration.keaSubnets = (0..<4).map { index in
+            let base = IPv4Address(100, 64 + UInt8(index), 0, 0)
+            return KeaSubnet(id: index + 1, prefix: IPv4Network(containing: base, prefixLength: 16), relayAddress: base.advanced(by: 1),
+                             poolStart: base.advanced(by: 10), poolEnd: IPv4Address(100, 64 + UInt8(index), 255, 250),
+                             validLifetime: 3600, renewTimer: 900, rebindTimer: 1800)
+        }
+        return configuration
+    }
+
     /// The profile `make lab` uses.
     public static func lab(stateDirectory: String? = nil) -> HarnessConfiguration {
         HarnessConfiguration(profile: "lab",
@@ -86,14 +105,15 @@ public struct HarnessConfiguration: Hashable, Sendable, Codable {
                              subscriberSubnetCount: 64, leaseLifetime: 3600, durableStorage: true)
     }
 
-    /// A profile by name (`test`, `lab` or `labtest`); throws `invalidConfiguration` for anything else.
+    /// A profile by name (`test`, `lab`, `labtest` or `bench`); throws `invalidConfiguration` for anything else.
     public static func named(_ profile: String, stateDirectory: String? = nil) throws -> HarnessConfiguration {
         switch profile {
         case "test": return .test(stateDirectory: stateDirectory)
         case "lab": return .lab(stateDirectory: stateDirectory)
         case "labtest": return .labTest(stateDirectory: stateDirectory)
+        case "bench": return .bench(stateDirectory: stateDirectory)
         default:
-            throw LabKitError(.invalidConfiguration, "profile \"\(profile)\" is unknown; use \"test\", \"lab\" or \"labtest\"")
+            throw LabKitError(.invalidConfiguration, "profile \"\(profile)\" is unknown; use \"test\", \"lab\", \"labtest\" or \"bench\"")
         }
     }
 

@@ -192,8 +192,11 @@ struct LoadRun {
 
     // MARK: Arrivals and timers
 
+    /// Whether the in-flight window (``SubscriberLoadConfiguration/maxInFlight``) has room.
+    var windowHasRoom: Bool { configuration.maxInFlight.map { inProgress < $0 } ?? true }
+
     mutating func startArrivals(upTo now: Duration) {
-        while started < configuration.sessions, Duration.seconds(Double(started) / configuration.arrivalRate) <= now {
+        while started < configuration.sessions, windowHasRoom, Duration.seconds(Double(started) / configuration.arrivalRate) <= now {
             beginAttempt(started, now: now)
             started += 1
         }
@@ -207,6 +210,7 @@ struct LoadRun {
         subscribers[n].sawStart = false
         subscribers[n].sawPolicy = false
         inProgress += 1
+        counters.peakInFlight = max(counters.peakInFlight, inProgress)
         counters.attempts += 1
         if firstDiscover == nil { firstDiscover = now }
         wheel.schedule(key(n, .setup), at: now + .seconds(configuration.setupTimeout))
@@ -232,7 +236,8 @@ struct LoadRun {
 
     func pollTimeout(now: Duration) -> Int32 {
         var wake = now + .milliseconds(20)
-        if started < configuration.sessions {
+        // A full window waits for a reply (the poll), not for the next arrival time.
+        if started < configuration.sessions, windowHasRoom {
             wake = min(wake, .seconds(Double(started) / configuration.arrivalRate))
         }
         if let deadline = wheel.nextDeadline(lookahead: 4) { wake = min(wake, deadline) }

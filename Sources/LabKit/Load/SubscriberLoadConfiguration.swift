@@ -31,6 +31,11 @@ public struct SubscriberLoadConfiguration: Sendable, Hashable, Codable {
     public var releaseAtEnd: Bool
     /// Seed of the transaction IDs, so a run is repeatable.
     public var seed: UInt64
+    /// At most this many attempts in progress at once (closed-loop load, as perfdhcp and BNG
+    /// Blaster offer): a new subscriber starts when its arrival time has come *and* a place is
+    /// free, so a path is measured at its own pace instead of drowned and left to retransmit;
+    /// `nil`: arrivals follow the rate alone.
+    public var maxInFlight: Int?
     /// Relay the subscribers' DHCP straight to a server over UDP instead of sending frames to a
     /// BNG (the peers' ceiling and the relay comparison); `nil`: frames on ``interface``.
     public var relay: DirectRelay?
@@ -52,7 +57,7 @@ public struct SubscriberLoadConfiguration: Sendable, Hashable, Codable {
     public init(interface: String, sessions: Int, arrivalRate: Double, remoteID: String, circuitPrefix: String? = nil,
                 macPrefix: UInt8 = 0x5a, firstIndex: Int = 0, setupTimeout: Double = 30, hold: Double? = nil,
                 rejoinAfter: Double? = nil, duration: Double? = nil, releaseAtEnd: Bool = true, seed: UInt64 = 1,
-                relay: DirectRelay? = nil) {
+                relay: DirectRelay? = nil, maxInFlight: Int? = nil) {
         self.interface = interface
         self.sessions = sessions
         self.arrivalRate = arrivalRate
@@ -67,6 +72,7 @@ public struct SubscriberLoadConfiguration: Sendable, Hashable, Codable {
         self.releaseAtEnd = releaseAtEnd
         self.seed = seed
         self.relay = relay
+        self.maxInFlight = maxInFlight
     }
 
     /// Checks the values that would otherwise fail in the middle of a run.
@@ -82,6 +88,7 @@ public struct SubscriberLoadConfiguration: Sendable, Hashable, Codable {
         if rejoinAfter != nil, hold == nil { throw fail("rejoin-after", "needs --hold: a subscriber that is never released never rejoins") }
         if rejoinAfter != nil, duration == nil { throw fail("duration", "a churn run (--rejoin-after) needs a duration") }
         if let duration, duration <= 0 { throw fail("duration", "must be positive") }
+        if let maxInFlight, maxInFlight <= 0 { throw fail("max-in-flight", "\(maxInFlight) must be at least 1") }
     }
 
     /// The MAC of subscriber `n` (0-based within this run).

@@ -22,6 +22,8 @@ public struct SubscriberLoadReport: Sendable, Codable {
         public var sendErrors = 0
         /// Frames the kernel dropped before we read them (receive buffer full).
         public var kernelDrops = 0
+        /// The most attempts that were in progress at once.
+        public var peakInFlight = 0
     }
 
     /// Percentiles of a latency, milliseconds.

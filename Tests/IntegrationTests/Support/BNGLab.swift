@@ -230,8 +230,14 @@ final class BNGLab: @unchecked Sendable {
                       configPath: configPath, loadSubnet: loadSubnet, bng: bng, relay: relay)
     }
 
+    /// Starts aether-bng at log level `$AETHER_BNG_LOG_LEVEL` (debug unless set: tests read its
+    /// log; the benchmark runs it at info), under `$AETHER_BNG_WRAP` when set (a profiler:
+    /// `heaptrack -o /tmp/bng`, `perf record -g -o /tmp/bng.perf --`).
     static func startBNG(network: TestNetwork, in namespace: NetworkNamespace, config: String, log: String = "aether-bng") throws -> BackgroundProcess {
-        let process = try network.spawn([try BuiltProducts.executable("aether-bng"), "run", "--config", config, "--log-level", "debug"],
+        let environment = ProcessInfo.processInfo.environment
+        let wrapper = environment["AETHER_BNG_WRAP"].map { $0.split(separator: " ").map(String.init) } ?? []
+        let process = try network.spawn(wrapper + [try BuiltProducts.executable("aether-bng"), "run", "--config", config,
+                                                   "--log-level", environment["AETHER_BNG_LOG_LEVEL"] ?? "debug"],
                                         in: namespace, log: log)
         return process
     }

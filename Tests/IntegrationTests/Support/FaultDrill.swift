@@ -292,24 +292,27 @@ extension BNGLab {
     /// namespace (with the BNG stopped: the generator takes its relay port and its NAS address),
     /// DHCP relayed from the node's gateway straight to Kea, then Access-Request and
     /// Accounting-Start straight to FreeRADIUS, as this lab's BNG would send them.
-    func ceilingCommand(_ node: LoadNode, circuits: ClosedRange<Int>, rate: Int, report: String, extra: [String] = []) throws -> [String] {
+    /// Without `radius` it is DHCP alone, straight to Kea, counted at DHCPACK.
+    func ceilingCommand(_ node: LoadNode, circuits: ClosedRange<Int>, rate: Int, report: String, radius: Bool = true,
+                        extra: [String] = []) throws -> [String] {
         guard let loadSubnet else { throw LabKitError(.invalidConfiguration, "the lab has no load node") }
+        let askRADIUS = ["--radius-auth", "\(endpoints.radius.address):\(endpoints.radius.authenticationPort)",
+                         "--radius-acct", "\(endpoints.radius.address):\(endpoints.radius.accountingPort)",
+                         "--radius-secret-file", network.directory + "/secrets/radius",
+                         "--nas-identifier", bngID, "--nas-ip", "\(services.address)", "--radius-password", "lab"]
         return [try BuiltProducts.executable("aether-sim"), "load",
                 "--namespace", bngNamespace.name, "--interface", "agg0",
                 "--sessions", "\(circuits.count)", "--first-index", "\(circuits.lowerBound - 1)", "--rate", "\(rate)",
                 "--remote-id", node.remoteID, "--mac-prefix", "\(node.macPrefix)", "--json", report,
-                "--relay-to", "\(endpoints.servicesAddress)", "--relay-address", "\(loadSubnet.gateway.address)",
-                "--radius-auth", "\(endpoints.radius.address):\(endpoints.radius.authenticationPort)",
-                "--radius-acct", "\(endpoints.radius.address):\(endpoints.radius.accountingPort)",
-                "--radius-secret-file", network.directory + "/secrets/radius",
-                "--nas-identifier", bngID, "--nas-ip", "\(services.address)", "--radius-password", "lab"] + extra
+                "--relay-to", "\(endpoints.servicesAddress)", "--relay-address", "\(loadSubnet.gateway.address)"]
+            + (radius ? askRADIUS : ["--no-events"]) + extra
     }
 
     /// Runs ``ceilingCommand(_:circuits:rate:report:extra:)`` to its end and returns its report.
-    func runCeiling(_ node: LoadNode, circuits: ClosedRange<Int>, rate: Int, extra: [String] = [], allowFailures: Bool = false,
-                    timeoutSeconds: Double = 180) async throws -> SubscriberLoadReport {
+    func runCeiling(_ node: LoadNode, circuits: ClosedRange<Int>, rate: Int, radius: Bool = true, extra: [String] = [],
+                    allowFailures: Bool = false, timeoutSeconds: Double = 180) async throws -> SubscriberLoadReport {
         let report = network.directory + "/ceiling-\(circuits.lowerBound).json"
-        let output = try await CommandRunner.run(try ceilingCommand(node, circuits: circuits, rate: rate, report: report, extra: extra),
+        let output = try await CommandRunner.run(try ceilingCommand(node, circuits: circuits, rate: rate, report: report, radius: radius, extra: extra),
                                                  timeoutSeconds: timeoutSeconds)
         guard output.status == 0 || (allowFailures && output.status == 3) else {
             throw LabKitError(.commandFailed, "aether-sim load (ceiling) exited \(output.status): \(output.standardOutput.suffix(1500))\n\(output.standardError.suffix(1500))")
