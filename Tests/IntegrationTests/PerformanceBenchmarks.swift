@@ -73,27 +73,35 @@ struct PerformanceBenchmarks {
             print(String(format: "bench: run %d: end to end %.0f/s, ceiling %.0f/s; DHCP through aether-bng %.0f/s, dhcrelay %.0f/s, straight %.0f/s",
                          run, last.endToEnd.establishedPerSecond, last.ceiling.establishedPerSecond,
                          last.relayBNG.establishedPerSecond, last.relayDhcrelay.establishedPerSecond, last.relayDirect.establishedPerSecond))
+            try Self.keep(BenchResults(setups: setups, scales: []))
         }
         if Self.scaleSessions > 0 {
             for run in 1...runs {
                 print("bench: \(Self.scaleSessions) sessions in one BNG, run \(run) of \(runs)")
                 scales.append(try await Self.scaleRun(endpoints))
                 print("bench: run \(run): \(try #require(scales.last))")
+                try Self.keep(BenchResults(setups: setups, scales: scales))
             }
         }
         let products = Self.environment["AETHER_PRODUCTS"] ?? "debug build next to the tests"
         let document = PerformanceDocument(machine: await BenchMachine.describe(products: products), sessions: Self.sessions,
                                            offeredRate: Self.offeredRate, window: Self.window, setups: setups, scales: scales)
-        let output = Self.environment["AETHER_BENCH_OUTPUT"] ?? Self.repository + "/Docs/PERFORMANCE.md"
-        try document.markdown.write(toFile: output, atomically: true, encoding: .utf8)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try encoder.encode(BenchResults(setups: setups, scales: scales)).write(to: URL(fileURLWithPath: (output as NSString).deletingPathExtension + ".json"))
-        print("bench: wrote \(output)")
+        try document.markdown.write(toFile: Self.output, atomically: true, encoding: .utf8)
+        try Self.keep(BenchResults(setups: setups, scales: scales))
+        print("bench: wrote \(Self.output)")
         for setup in setups {
             #expect(setup.endToEnd.counters.established == Self.sessions, "\(setup.endToEnd.summary)")
             #expect(setup.ceiling.counters.established == Self.sessions, "\(setup.ceiling.summary)")
         }
+    }
+
+    static var output: String { environment["AETHER_BENCH_OUTPUT"] ?? repository + "/Docs/PERFORMANCE.md" }
+
+    /// The raw results so far, next to the document (a run that fails later keeps what it measured).
+    static func keep(_ results: BenchResults) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try encoder.encode(results).write(to: URL(fileURLWithPath: (output as NSString).deletingPathExtension + ".json"))
     }
 
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
@@ -212,6 +220,14 @@ struct PerformanceBenchmarks {
             result.interimCPUSeconds = (cpu.sample()["aether-bng"] ?? 0) - start
             result.interimUpdatesSent = try await lab.metrics().value("aether_bng_accounting_sent_total", ["status": "Interim-Update"]) - sentBefore
             await lab.bng.terminate(timeoutSeconds: 120)
+            // The kernel's share of 50,000 sessions goes now, while we wait: left to the namespace's
+            // deletion it is torn down later under the RTNL lock, and the next run's `ip netns add`
+            // waited for it past its two minutes.
+            for device in ["agg0", "ifb0"] {
+                _ = try? await CommandRunner.run(["ip", "netns", "exec", lab.bngNamespace.name, "tc", "qdisc", "del", "dev", device, "root"],
+                                                 timeoutSeconds: 900)
+            }
+            _ = try? await CommandRunner.run(["ip", "netns", "exec", lab.bngNamespace.name, "nft", "flush", "ruleset"], timeoutSeconds: 900)
             return result
         }
     }
