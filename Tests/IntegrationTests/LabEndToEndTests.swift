@@ -41,8 +41,9 @@ struct LabEndToEndTests {
                     processes.append(command)
                 }
             }
-            // The machine's own namespace (pid 1's), whichever namespace the calling thread is in.
-            let host = ["nsenter", "--net=/proc/1/ns/net", "--"]
+            // The namespace the test process started in (its main thread's, which never enters
+            // another), whichever namespace the calling thread is in.
+            let host = ["nsenter", "--net=/proc/\(getpid())/ns/net", "--"]
             let links = try await CommandRunner.check(host + ["ip", "-o", "link", "show"]).standardOutput.split(separator: "\n")
                 .compactMap { $0.split(separator: ":").dropFirst().first.map { String($0).trimmingCharacters(in: .whitespaces) } }.sorted()
             var cgroups: [String] = []

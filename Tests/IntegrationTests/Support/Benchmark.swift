@@ -94,6 +94,11 @@ enum BenchMachine {
         return text.split(separator: "\n").first.map { String($0).trimmingCharacters(in: .whitespaces) } ?? "unknown"
     }
 
+    /// The newest PostgreSQL major installed (`/usr/lib/postgresql/<major>`).
+    static func newestPostgres() -> String {
+        ((try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql")) ?? []).compactMap(Int.init).max().map(String.init) ?? "15"
+    }
+
     static func describe(products: String) async -> [(String, String)] {
         let cpu = ((try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? "").split(separator: "\n")
             .first { $0.hasPrefix("model name") }?.split(separator: ":").last.map { $0.trimmingCharacters(in: .whitespaces) } ?? "unknown"
@@ -110,7 +115,7 @@ enum BenchMachine {
             ("products", products),
             ("Kea", await firstLine(["kea-dhcp4", "-V"])),
             ("FreeRADIUS", await firstLine(["freeradius", "-v"])),
-            ("PostgreSQL", await firstLine(["sh", "-c", "ls /usr/lib/postgresql | sort -V | tail -1 | xargs -I{} /usr/lib/postgresql/{}/bin/postgres --version"])),
+            ("PostgreSQL", await firstLine(["/usr/lib/postgresql/" + newestPostgres() + "/bin/postgres", "--version"])),
             ("Redis", await firstLine(["redis-server", "--version"])),
             ("ISC dhcrelay", await firstLine(["dpkg-query", "-W", "-f", "${Version}", "isc-dhcp-relay"])),
         ]
