@@ -182,7 +182,7 @@ let package = Package(
         .executableTarget(
             name: "aether-sim",
             dependencies: [
-                "LabKit", "NetworkTypes", "RadiusKit",
+                "LabKit", "RadiusKit", "ServiceSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/Executables/aether-sim"

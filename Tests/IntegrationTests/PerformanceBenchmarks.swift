@@ -158,12 +158,6 @@ struct PerformanceBenchmarks {
         }
     }
 
-    static func status(_ pid: Int32, _ field: String) -> Int {
-        let text = (try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)) ?? ""
-        let line = text.split(separator: "\n").first { $0.hasPrefix(field + ":") } ?? ""
-        return Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0
-    }
-
     /// Slab memory of the kernel (nftables set elements, tc classes and filters live there), KiB.
     static func slabKiB() -> Int {
         let text = (try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8)) ?? ""
@@ -187,7 +181,7 @@ struct PerformanceBenchmarks {
                     "DELETE FROM lease4 WHERE substring(hwaddr from 1 for 2) = decode($1, 'hex')", [String(format: "02%02x", node.macPrefix)])
             }
             let pid = lab.bng.handle.pid
-            var result = ScaleRun(baselineRSSKiB: status(pid, "VmRSS"), baselineSlabKiB: slabKiB(), points: [],
+            var result = ScaleRun(baselineRSSKiB: ChurnSoakTests.status(pid, "VmRSS"), baselineSlabKiB: slabKiB(), points: [],
                                   interimWindowSeconds: interimSeconds, interimCPUSeconds: 0, interimUpdatesSent: 0)
             var held = 0
             for target in [scaleSessions / 5, scaleSessions] {
@@ -205,7 +199,7 @@ struct PerformanceBenchmarks {
                 let readSeconds = read.value("aether_netlink_nft_counter_read_duration_seconds_sum") - after.value("aether_netlink_nft_counter_read_duration_seconds_sum")
                 let readCount = read.value("aether_netlink_nft_counter_read_duration_seconds_count") - reads
                 let install = after.value("aether_netlink_batch_duration_seconds_sum") - before.value("aether_netlink_batch_duration_seconds_sum")
-                result.points.append(.init(sessions: target, bngRSSKiB: status(pid, "VmRSS"), kernelSlabKiB: slabKiB(),
+                result.points.append(.init(sessions: target, bngRSSKiB: ChurnSoakTests.status(pid, "VmRSS"), kernelSlabKiB: slabKiB(),
                                            installMillisecondsPerSession: 1000 * install / Double(max(1, target - held)),
                                            counterReadMilliseconds: readCount > 0 ? 1000 * readSeconds / readCount : 0,
                                            setupPerSecond: report.establishedPerSecond))

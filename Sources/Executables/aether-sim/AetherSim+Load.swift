@@ -2,8 +2,8 @@ import ArgumentParser
 import EventSourcing
 import Foundation
 import LabKit
-import NetworkTypes
 import RadiusKit
+import ServiceSupport
 
 extension AetherSim {
     struct Load: AsyncParsableCommand {
@@ -113,11 +113,19 @@ extension AetherSim {
             let configuration = SubscriberLoadConfiguration(
                 interface: interface, sessions: sessions, arrivalRate: rate, remoteID: remoteID, circuitPrefix: circuitPrefix,
                 macPrefix: macPrefix, firstIndex: firstIndex, setupTimeout: setupTimeout, hold: hold, rejoinAfter: rejoinAfter,
-                duration: duration, releaseAtEnd: !noRelease, seed: seed, relay: try directRelay(), maxInFlight: maxInFlight)
-            let radius = try await directRADIUS()
+                duration: duration, releaseAtEnd: !noRelease, seed: seed, relay: try .options(server: relayTo, agent: relayAddress), maxInFlight: maxInFlight)
+            let namespacePath = namespace.map { "/run/netns/\($0)" }
+            var radius: DirectRADIUS?
+            if let settings = try DirectRADIUS.Settings.options(authentication: radiusAuth, accounting: radiusAcct, nasIdentifier: nasIdentifier,
+                                                                nasIP: nasIP, password: radiusPassword) {
+                guard let radiusSecretFile else { throw ValidationError("--radius-auth needs --radius-secret-file") }
+                let secret = try Secret(.file(radiusSecretFile)).resolve(key: "--radius-secret-file", file: "the command line")
+                radius = try await DirectRADIUS(settings: settings, secret: RADIUSSecret(secret), inNetworkNamespace: namespacePath)
+            }
             var watcher: SessionEventWatcher?
             if !noEvents, radius == nil {
-                watcher = try SessionEventWatcher(endpoint: try redisEndpoint(), stream: stream)
+                let endpoint = try SessionEventWatcher.endpoint(socket: redisSocket, address: redis, passwordFile: redisPasswordFile)
+                watcher = try SessionEventWatcher(endpoint: endpoint, stream: stream)
             }
             let load = try SubscriberLoad(configuration: configuration, watcher: watcher, radius: radius)
             let signals = Task {
@@ -126,55 +134,13 @@ extension AetherSim {
                 load.stop()
             }
             defer { signals.cancel() }
-            let report = try await load.run(inNetworkNamespace: namespace.map { "/run/netns/\($0)" }) { progress in
-                FileHandle.standardError.write(Data(String(
-                    format: "load: %6.1f s  %d started, %d bound, %d established (%.0f/s), %d failed, p99 %.1f ms\n",
-                    progress.elapsedSeconds, progress.started, progress.bound, progress.established,
-                    progress.establishedPerSecond, progress.failed, progress.p99Milliseconds).utf8))
+            let report = try await load.run(inNetworkNamespace: namespacePath) { progress in
+                FileHandle.standardError.write(Data((progress.line + "\n").utf8))
             }
             print(report.summary)
-            if let json {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-                try encoder.encode(report).write(to: URL(fileURLWithPath: json), options: .atomic)
-            }
+            try json.map(report.writeJSON(to:))
             let failed = report.failures.values.reduce(0, +)
             if failed > 0 || report.counters.established == 0 { throw ExitCode(3) }
-        }
-
-        func address(_ text: String, _ option: String) throws -> IPv4Address {
-            guard let address = IPv4Address(text) else { throw ValidationError("\(option): '\(text)' is not an IPv4 address") }
-            return address
-        }
-
-        func directRelay() throws -> SubscriberLoadConfiguration.DirectRelay? {
-            switch (relayTo, relayAddress) {
-            case (nil, nil): return nil
-            case let (server?, agent?): return .init(agentAddress: try address(agent, "--relay-address"), server: try address(server, "--relay-to"))
-            default: throw ValidationError("--relay-to and --relay-address go together")
-            }
-        }
-
-        func directRADIUS() async throws -> DirectRADIUS? {
-            guard let radiusAuth else { return nil }
-            guard let radiusAcct, let radiusSecretFile, let nasIdentifier, let nasIP, let radiusPassword else {
-                throw ValidationError("--radius-auth needs --radius-acct, --radius-secret-file, --nas-identifier, --nas-ip and --radius-password")
-            }
-            let secret = try RADIUSSecret(String(contentsOfFile: radiusSecretFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines))
-            let settings = DirectRADIUS.Settings(authentication: radiusAuth, accounting: radiusAcct, nasIdentifier: nasIdentifier,
-                                                 nasIPAddress: try address(nasIP, "--nas-ip"), password: radiusPassword)
-            return try await DirectRADIUS(settings: settings, secret: secret, inNetworkNamespace: namespace.map { "/run/netns/\($0)" })
-        }
-
-        func redisEndpoint() throws -> RedisEndpoint {
-            let password = try redisPasswordFile.map {
-                try String(contentsOfFile: $0, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-            }
-            if let redisSocket { return RedisEndpoint(address: .unixSocket(path: redisSocket), password: password) }
-            guard let redis, let colon = redis.lastIndex(of: ":"), let port = Int(redis[redis.index(after: colon)...]) else {
-                throw ValidationError("give --redis-socket PATH or --redis HOST:PORT (or --no-events)")
-            }
-            return RedisEndpoint(address: .tcp(host: String(redis[..<colon]), port: port), password: password)
         }
     }
 }

@@ -35,6 +35,19 @@ public final class DirectRADIUS: Sendable {
             self.nasIPAddress = nasIPAddress
             self.password = password
         }
+
+        /// From the command line's `--radius-*`, `--nas-identifier` and `--nas-ip` (all or none:
+        /// `nil` without `--radius-auth`).
+        public static func options(authentication: String?, accounting: String?, nasIdentifier: String?, nasIP: String?,
+                                   password: String?) throws -> Settings? {
+            guard let authentication else { return nil }
+            guard let accounting, let nasIdentifier, let nasIP, let password else {
+                throw LabKitError(.invalidConfiguration,
+                                  "load: --radius-auth needs --radius-acct, --radius-secret-file, --nas-identifier, --nas-ip and --radius-password")
+            }
+            return Settings(authentication: authentication, accounting: accounting, nasIdentifier: nasIdentifier,
+                            nasIPAddress: try IPv4Address.option(nasIP, "--nas-ip"), password: password)
+        }
     }
 
     /// One session to start.

@@ -41,6 +41,17 @@ public final class SessionEventWatcher: Sendable {
         cursor = Mutex(entries.first?.id ?? .zero)
     }
 
+    /// The Redis of the command line's `--redis-socket PATH` or `--redis HOST:PORT`, with the
+    /// password in `--redis-password-file`.
+    public static func endpoint(socket: String?, address: String?, passwordFile: String?) throws -> RedisEndpoint {
+        let password = try passwordFile.map { try Secret(.file($0)).resolve(key: "--redis-password-file", file: "the command line") }
+        if let socket { return RedisEndpoint(address: .unixSocket(path: socket), password: password) }
+        guard let address, let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]) else {
+            throw LabKitError(.invalidConfiguration, "load: give --redis-socket PATH or --redis HOST:PORT (or --no-events)")
+        }
+        return RedisEndpoint(address: .tcp(host: String(address[..<colon]), port: port), password: password)
+    }
+
     /// Starts reading on a thread of its own.
     public func start() throws {
         let joinable = try DedicatedThread.start(name: "aether-load-events") { [self] in self.readLoop() }

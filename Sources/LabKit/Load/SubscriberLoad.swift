@@ -27,6 +27,12 @@ public final class SubscriberLoad: Sendable {
         public var failed: Int
         public var establishedPerSecond: Double
         public var p99Milliseconds: Double
+
+        /// The live progress line `aether-sim load` prints.
+        public var line: String {
+            String(format: "load: %6.1f s  %d started, %d bound, %d established (%.0f/s), %d failed, p99 %.1f ms",
+                   elapsedSeconds, started, bound, established, establishedPerSecond, failed, p99Milliseconds)
+        }
     }
 
     public let configuration: SubscriberLoadConfiguration

@@ -52,6 +52,16 @@ public struct SubscriberLoadConfiguration: Sendable, Hashable, Codable {
             self.agentAddress = agentAddress
             self.server = server
         }
+
+        /// From the command line's `--relay-to` and `--relay-address` (both or neither).
+        public static func options(server: String?, agent: String?) throws -> DirectRelay? {
+            switch (server, agent) {
+            case (nil, nil): return nil
+            case let (server?, agent?):
+                return DirectRelay(agentAddress: try IPv4Address.option(agent, "--relay-address"), server: try IPv4Address.option(server, "--relay-to"))
+            default: throw LabKitError(.invalidConfiguration, "load: --relay-to and --relay-address go together")
+            }
+        }
     }
 
     public init(interface: String, sessions: Int, arrivalRate: Double, remoteID: String, circuitPrefix: String? = nil,
@@ -106,5 +116,13 @@ public struct SubscriberLoadConfiguration: Sendable, Hashable, Codable {
     /// The circuit-id of subscriber `n` (0-based within this run).
     public func circuitID(_ n: Int) -> String {
         (circuitPrefix ?? remoteID + "/") + String(firstIndex + n + 1)
+    }
+}
+
+extension IPv4Address {
+    /// The address in option `option`'s value, or an error naming the option.
+    static func option(_ text: String, _ option: String) throws -> IPv4Address {
+        guard let address = IPv4Address(text) else { throw LabKitError(.invalidConfiguration, "load: \(option): '\(text)' is not an IPv4 address") }
+        return address
     }
 }

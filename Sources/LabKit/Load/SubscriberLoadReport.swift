@@ -90,4 +90,11 @@ public struct SubscriberLoadReport: Sendable, Codable {
         if let eventStreamError { lines.append("  event stream error: \(eventStreamError)") }
         return lines.joined(separator: "\n")
     }
+
+    /// Writes the report as pretty, key-sorted JSON to `path` (atomically).
+    public func writeJSON(to path: String) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try encoder.encode(self).write(to: URL(fileURLWithPath: path), options: .atomic)
+    }
 }
