@@ -35,13 +35,24 @@ struct SubscriberFirewallTests {
             let file = network.directory + "/elements.nft"
             try script.write(toFile: file, atomically: true, encoding: .utf8)
             try await namespace.check(["nft", "-f", file])
-            let (counted, plain, missing) = try await namespace.perform { () -> ([IPv4Address: NFTSetCounters.Counter], Int, NetlinkShapingError?) in
+            // A few of them by key, with one address the set does not hold (left out, not an error).
+            let picked = [addresses[0], addresses[7], addresses[2999], IPv4Address(198, 51, 100, 1)]
+            let (counted, plain, missing, some, missingByKey) = try await namespace.perform {
+                () -> ([IPv4Address: NFTSetCounters.Counter], Int, NetlinkShapingError?, [IPv4Address: NFTSetCounters.Counter], NetlinkShapingError?) in
                 let reader = try NFTSetCounters()
                 let plain = try reader.counters(table: "nl_test", set: "plain").count
                 var missing: NetlinkShapingError?
                 do { _ = try reader.counters(table: "nl_test", set: "no_such_set") } catch { missing = error as? NetlinkShapingError }
-                return (try reader.counters(table: "nl_test", set: "counted"), plain, missing)
+                var missingByKey: NetlinkShapingError?
+                do { _ = try reader.counters(table: "nl_test", set: "no_such_set", of: picked) } catch { missingByKey = error as? NetlinkShapingError }
+                return (try reader.counters(table: "nl_test", set: "counted"), plain, missing,
+                        try reader.counters(table: "nl_test", set: "counted", of: picked), missingByKey)
             }
+            #expect(some.count == 3)
+            #expect(some[addresses[7]] == NFTSetCounters.Counter(bytes: 7 * 1_000_003 + (1 << 40), packets: 7))
+            #expect(some[addresses[2999]] == NFTSetCounters.Counter(bytes: 2999 * 1_000_003, packets: 2999))
+            #expect(some[addresses[0]] == counted[addresses[0]])
+            #expect(missingByKey?.code == .objectNotFound, "\(String(describing: missingByKey))")
             #expect(counted.count == 3000)
             for (index, address) in addresses.enumerated() {
                 let expected = NFTSetCounters.Counter(bytes: UInt64(index) * 1_000_003 + (index == 7 ? 1 << 40 : 0), packets: UInt64(index))

@@ -47,6 +47,55 @@ public final class NFTSetCounters: Sendable {
         return result
     }
 
+    /// The counters of just `addresses` in `set`: one `NFT_MSG_GETSETELEM` per address, sent in
+    /// as few datagrams as fit (``NetlinkSocket/perform(_:)``), so reading a few elements costs
+    /// what they cost and not what the whole set does. An address that is not in the set, or has
+    /// no counter, is left out.
+    ///
+    /// - Throws: `NetlinkShapingError` when the table or set does not exist, or the kernel
+    ///   refuses a request for another reason than the element being absent.
+    public func counters(table: String, set setName: String, of addresses: some Collection<IPv4Address>,
+                         family: UInt8 = familyInet) throws -> [IPv4Address: Counter] {
+        guard !addresses.isEmpty else { return [:] }
+        let elementType = UInt16(NFNL_SUBSYS_NFTABLES << 8) | UInt16(NFT_MSG_GETSETELEM.rawValue)
+        // The set itself first, in the same datagram: ENOENT for an element then only ever means
+        // that element is absent, and a missing table or set is named by its own request.
+        var set = NetlinkAttributeWriter(bytes: [family, UInt8(NFNETLINK_V0), 0, 0])
+        set.append(UInt16(NFTA_SET_TABLE.rawValue), string: table)
+        set.append(UInt16(NFTA_SET_NAME.rawValue), string: setName)
+        var requests = [NetlinkRequest(type: UInt16(NFNL_SUBSYS_NFTABLES << 8) | UInt16(NFT_MSG_GETSET.rawValue),
+                                       payload: set.bytes, summary: "get set \(table) \(setName)")]
+        requests.reserveCapacity(addresses.count + 1)
+        for address in addresses {
+            var writer = NetlinkAttributeWriter(bytes: [family, UInt8(NFNETLINK_V0), 0, 0])
+            writer.append(UInt16(NFTA_SET_ELEM_LIST_TABLE.rawValue), string: table)
+            writer.append(UInt16(NFTA_SET_ELEM_LIST_SET.rawValue), string: setName)
+            writer.nest(UInt16(NFTA_SET_ELEM_LIST_ELEMENTS.rawValue)) { list in
+                list.nest(UInt16(NFTA_LIST_ELEM.rawValue)) { element in
+                    element.nest(UInt16(NFTA_SET_ELEM_KEY.rawValue)) { key in
+                        key.append(UInt16(NFTA_DATA_VALUE.rawValue), bigEndian: address.value)
+                    }
+                }
+            }
+            requests.append(NetlinkRequest(type: elementType, payload: writer.bytes, summary: "get element \(address) of set \(table) \(setName)"))
+        }
+        let outcomes = try socket.perform(requests)
+        if case .failure(let error) = outcomes[0] { throw error }
+        var result: [IPv4Address: Counter] = [:]
+        result.reserveCapacity(addresses.count)
+        for outcome in outcomes.dropFirst() {
+            switch outcome {
+            case .success(let messages):
+                for message in messages { try Self.decode(message.payload[...], into: &result) }
+            case .failure(let error) where error.errno == ENOENT:
+                continue   // not in the set
+            case .failure(let error):
+                throw error
+            }
+        }
+        return result
+    }
+
     /// One `NFT_MSG_NEWSETELEM` answer: `nfgenmsg`, then the element list.
     package static func decode(_ payload: ArraySlice<UInt8>, into result: inout [IPv4Address: Counter]) throws {
         guard payload.count >= 4 else { return }
