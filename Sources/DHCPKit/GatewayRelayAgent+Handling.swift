@@ -16,6 +16,7 @@ extension GatewayRelayAgent {
         if existing != nil, trust == .untrusted, message.giaddr.isUnspecified {
             return [.drop(.untrustedOption82)]
         }
+        if !admitsNewClients, Self.beginsBinding(message) { return [.drop(.newClientsRefused)] }
         if let reason = admit(message, information: existing, now: now) { return [.drop(reason)] }
         var relayed = message
         relayed.hops += 1
@@ -80,6 +81,16 @@ extension GatewayRelayAgent {
             .observe(DHCPRelayObservation(message: message, information: information, interface: interface)),
             .forwardToClient(reply, interface: interface, delivery: delivery(for: message, mac: mac), gateway: gateway),
         ]
+    }
+
+    /// DISCOVER, and a REQUEST without `ciaddr` (SELECTING or INIT-REBOOT, RFC 2131 §4.3.2):
+    /// what a subscriber sends to get a binding, as opposed to renewing or releasing one.
+    static func beginsBinding(_ message: DHCPMessage) -> Bool {
+        switch message.messageType {
+        case .discover: true
+        case .request: message.ciaddr.isUnspecified
+        default: false
+        }
     }
 
     /// Per-circuit limits: at most ``Configuration/maximumClientsPerCircuit`` MACs, at most

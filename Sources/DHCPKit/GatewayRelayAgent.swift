@@ -155,6 +155,9 @@ public struct GatewayRelayAgent: Sendable {
     var circuits: LearnedTable<CircuitKey, CircuitState>
     let servers: Set<IPv4Address>
     let gateways: Set<IPv4Address>
+    /// When false, requests that begin a binding are dropped as
+    /// ``RelayDropReason/newClientsRefused`` (set from a ``RelayAdmissionGate``).
+    public var admitsNewClients = true
 
     /// Creates a relay.
     public init(configuration: Configuration) {

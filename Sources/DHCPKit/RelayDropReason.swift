@@ -33,4 +33,8 @@ public enum RelayDropReason: String, Hashable, Sendable, Codable, CaseIterable {
     /// The kernel dropped the frame before the relay read it: the socket's receive buffer was
     /// full (a flood). Counted from the socket's statistics after each read.
     case receiveBufferFull
+    /// A request that begins a binding (DISCOVER, or a REQUEST without `ciaddr`) while the
+    /// relay's owner refuses new subscribers (``RelayAdmissionGate``: a BNG whose store cannot
+    /// write). Renewals and releases of bound clients still pass.
+    case newClientsRefused
 }

@@ -359,6 +359,33 @@ import NetworkTypes
         #expect(forwarded(relay.handle(.fromClient(try request(mac: 4), interface: "agg0"), now: testClock + .seconds(61))))
     }
 
+    /// A closed admission gate (the BNG's store cannot write): what begins a binding is refused,
+    /// what keeps or ends one passes, and opening the gate admits newcomers again.
+    @Test func whileNewClientsAreRefusedBoundClientsStillRenewAndRelease() throws {
+        var relay = relay()
+        relay.admitsNewClients = false
+        #expect(relay.handle(.fromClient(try request(mac: 1), interface: "agg0"), now: testClock) == [.drop(.newClientsRefused)])
+        #expect(relay.handle(.fromClient(try request(mac: 1, type: .request), interface: "agg0"), now: testClock) == [.drop(.newClientsRefused)])
+        var renewal = try request(mac: 2, type: .request)
+        renewal.ciaddr = IPv4Address(100, 64, 0, 20)
+        #expect(forwarded(relay.handle(.fromClient(renewal, interface: "agg0"), now: testClock)))
+        var release = try request(mac: 3, type: .release)
+        release.ciaddr = IPv4Address(100, 64, 0, 21)
+        #expect(forwarded(relay.handle(.fromClient(release, interface: "agg0"), now: testClock)))
+        relay.admitsNewClients = true
+        #expect(forwarded(relay.handle(.fromClient(try request(mac: 1), interface: "agg0"), now: testClock)))
+    }
+
+    @Test func theAdmissionGateSaysWhenItChanged() {
+        let gate = RelayAdmissionGate()
+        #expect(gate.isOpen)
+        #expect(gate.set(open: false))
+        #expect(!gate.set(open: false))
+        #expect(!gate.isOpen)
+        #expect(gate.set(open: true))
+        #expect(gate.isOpen)
+    }
+
     @Test func aCircuitIsLimitedToItsRateWithBursts() throws {
         var relay = relay(rate: .init(perSecond: 2, burst: 3))
         let outcomes = try (0..<5).map { _ in forwarded(relay.handle(.fromClient(try request(mac: 1), interface: "agg0"), now: testClock)) }

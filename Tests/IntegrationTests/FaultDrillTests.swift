@@ -130,6 +130,83 @@ struct FaultDrillTests {
             try await drill.conclude(expected: 50, through: try DrillLedger.issued(drill.lab))
         }
     }
+
+    /// The BNG cut off from Redis for 15 s while subscribers arrive: every packet from the BNG to
+    /// its Redis dropped in its namespace, while the ingestor keeps reading that Redis through its
+    /// socket. Sessions are set up meanwhile; their events wait in the outbox and go out once
+    /// Redis answers again, each once.
+    @Test func theBNGCutOffFromRedisWhileSubscribersArrive() async throws {
+        try await Drill.run { context in
+            let redis = LabRedis(directory: context.network.directory + "/redis")
+            try FileManager.default.createDirectory(atPath: redis.directory, withIntermediateDirectories: true)
+            let port: UInt16 = 16379
+            let drill = try await Drill.make(context, subscribers: 50, redis: redis.endpoint, redisPortOnBNG: port) { lab in
+                _ = try await redis.start(context.network, in: lab.bngNamespace, tcpPort: port, log: "redis-1")
+            }
+            try await drill.settle(1...30)
+            var waiting = 0.0
+            let arrivals = try await drill.arrivals(31...50) {
+                try await drill.lab.bngNamespace.check(["nft", "add table inet cut; add chain inet cut out { type filter hook output priority 0; };"
+                                                        + " add rule inet cut out tcp dport \(port) drop"])
+                // The outage's length is the fault itself, not a wait for something.
+                try await Task.sleep(for: .seconds(15))
+                waiting = try await drill.lab.metrics().value("aether_events_outbox_backlog")
+                try await drill.lab.bngNamespace.check(["nft", "delete table inet cut"])
+            }
+            drill.record("aether-bng cut off from Redis for 15 s", survived: arrivals.counters.established == 20 && waiting > 0,
+                         "events waiting in the outbox as the cut ended: \(Int(waiting)); arrivals: \(arrivals.summary)")
+            try await drill.conclude(expected: 50, through: try DrillLedger.issued(drill.lab))
+        }
+    }
+
+    /// The disk under the BNG's store fills up while subscribers arrive (its state folder is a
+    /// 64 MiB tmpfs, filled to the last block): new subscribers are refused at the relay with a
+    /// clear error, the sessions held keep forwarding (a real host pings through the BNG), nothing
+    /// queued is lost, and once space returns the refused subscribers come in as their DHCP
+    /// retries arrive and the store passes SQLite's integrity check.
+    @Test func aFullDiskUnderTheBNGsStoreRefusesNewcomersAndLosesNothing() async throws {
+        try await Drill.run { context in
+            let state = context.network.directory + "/bng"
+            try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
+            try await CommandRunner.check(["mount", "-t", "tmpfs", "-o", "size=64m,mode=0700", "tmpfs", state])
+            context.network.onCleanup { _ = try? await CommandRunner.run(["umount", "-l", state]) }
+            let drill = try await Drill.make(context, subscribers: 50)
+            try await drill.settle(1...30)
+            _ = try await drill.lab.dhclient(0)
+            let host = try await drill.lab.address(of: 0)
+            _ = try await drill.lab.waitForAuthorizedSession(at: host)
+            let store = state + "/bng.sqlite"
+            let filler = state + "/filler"
+            let ping = ["ping", "-c", "3", "-i", "0.3", "-W", "2", "\(BNGLab.upstreamAddress)"]
+
+            var refused = 0.0
+            var forwarded = false
+            let arrivals = try await drill.arrivals(31...50, rate: 2) {
+                // The WAL starts again from nothing and the rest of the space goes to a file, so the
+                // BNG's next commit needs blocks there are none of.
+                try await CommandRunner.check(["python3", "-c", "import sqlite3, sys; sqlite3.connect(sys.argv[1], timeout=10).execute('PRAGMA wal_checkpoint(TRUNCATE)')", store])
+                _ = try await CommandRunner.run(["dd", "if=/dev/zero", "of=\(filler)", "bs=1M"], timeoutSeconds: 60)   // ends at ENOSPC
+                try await Readiness.wait(for: "the BNG to refuse new subscribers", timeoutSeconds: 30) {
+                    try await drill.lab.metrics().value("aether_bng_admitting_subscribers") == 0
+                }
+                forwarded = (try? await drill.lab.hosts[0].check(ping)) != nil
+                // The disk stays full this long: the fault itself, not a wait for something.
+                try await Task.sleep(for: .seconds(10))
+                refused = try await drill.lab.metrics().value("aether_dhcp_relay_dropped_total", ["reason": "newClientsRefused"])
+                try FileManager.default.removeItem(atPath: filler)
+                try await Readiness.wait(for: "the BNG to admit subscribers again", timeoutSeconds: 30) {
+                    try await drill.lab.metrics().value("aether_bng_admitting_subscribers") == 1
+                }
+            }
+            let said = drill.lab.bng.log().contains("store cannot write: new subscribers refused")
+            let integrity = try await CommandRunner.check(["python3", "-c", "import sqlite3, sys; print(sqlite3.connect(sys.argv[1], timeout=10).execute('PRAGMA integrity_check').fetchone()[0])", store])
+                .standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)
+            drill.record("full disk under the BNG's store for 10 s",
+                         survived: arrivals.counters.established == 20 && refused > 0 && forwarded && said && integrity == "ok",
+                         "refused \(Int(refused)) requests; held sessions forwarding: \(forwarded); error logged: \(said); integrity: \(integrity); arrivals: \(arrivals.summary)")
+            try await drill.conclude(expected: 50, through: try DrillLedger.issued(drill.lab))
+        }
+    }
 }
 
 /// Where a drill runs: its network, the shared services, and the OSS database and schema its
@@ -189,11 +266,12 @@ final class Drill: @unchecked Sendable {
     /// The lab (`prepare` runs once it exists, before the BNG is awaited), `subscribers`
     /// circuits in RADIUS, the pipeline and its first ingestor.
     static func make(_ context: DrillContext, subscribers: Int, timers: String? = nil, redis: RedisEndpoint? = nil,
-                     radiusOnBNG: Bool = false, prepare: (BNGLab) async throws -> Void = { _ in }) async throws -> Drill {
+                     radiusOnBNG: Bool = false, redisPortOnBNG: UInt16? = nil,
+                     prepare: (BNGLab) async throws -> Void = { _ in }) async throws -> Drill {
         let node = BNGLab.LoadNode(remoteID: "dr-\(context.network.tag)")
         let lab = try await BNGLab.make(context.network, endpoints: context.endpoints, hosts: 1,
                                         timers: timers ?? "interim_interval: 10\n  counters_interval: 2\n  idle_timeout: 600",
-                                        redis: redis, loadNode: node, radiusOnBNG: radiusOnBNG)
+                                        redis: redis, loadNode: node, radiusOnBNG: radiusOnBNG, redisPortOnBNG: redisPortOnBNG)
         try await prepare(lab)
         try await lab.waitForBNG()
         try lab.provision(node, circuits: 1...subscribers)
@@ -218,10 +296,10 @@ final class Drill: @unchecked Sendable {
         #expect(report.counters.established == circuits.count, "\(report.summary)")
     }
 
-    /// Subscribers `circuits` arriving at 10/s; `fault` strikes once the first three are in.
-    func arrivals(_ circuits: ClosedRange<Int>, during fault: () async throws -> Void) async throws -> SubscriberLoadReport {
+    /// Subscribers `circuits` arriving at `rate` a second; `fault` strikes once the first three are in.
+    func arrivals(_ circuits: ClosedRange<Int>, rate: Int = 10, during fault: () async throws -> Void) async throws -> SubscriberLoadReport {
         let held = try await lab.sessions().filter { $0["remote_id"] as? String == node.remoteID }.count
-        let load = try lab.startLoad(node, circuits: circuits, rate: 10, extra: ["--no-release", "--setup-timeout", "60"])
+        let load = try lab.startLoad(node, circuits: circuits, rate: rate, extra: ["--no-release", "--setup-timeout", "60"])
         try await Readiness.wait(for: "the first arrivals of \(circuits)", timeoutSeconds: 30) {
             guard load.isRunning else { return true }
             return try await self.lab.sessions().filter { $0["remote_id"] as? String == self.node.remoteID }.count >= held + 3

@@ -13,6 +13,7 @@ import ServiceSupport
 /// | `aether_bng_engine_batch_seconds` | | one pass of the loop over a batch of events (timer) |
 /// | `aether_bng_store_commit_seconds` | | one grouped commit (timer) |
 /// | `aether_bng_store_failures_total` | | commits that failed and were retried |
+/// | `aether_bng_admitting_subscribers` | | 1 while new subscribers are admitted, 0 while the store cannot write (gauge) |
 /// | `aether_bng_adoption_changes` | | kernel changes the last start needed (0: everything was adopted) |
 public struct BNGMetrics: Sendable {
     let sessions: [String: Gauge]
@@ -22,6 +23,7 @@ public struct BNGMetrics: Sendable {
     let batch: Metrics.Timer
     let commit: Metrics.Timer
     let storeFailures: Counter
+    let admitting: Gauge
     let adoptionChanges: Gauge
 
     /// Metrics made by `factory`.
@@ -41,6 +43,8 @@ public struct BNGMetrics: Sendable {
         batch = Metrics.Timer(label: "aether_bng_engine_batch_seconds", factory: factory)
         commit = Metrics.Timer(label: "aether_bng_store_commit_seconds", factory: factory)
         storeFailures = Counter(label: "aether_bng_store_failures_total", factory: factory)
+        admitting = Gauge(label: "aether_bng_admitting_subscribers", factory: factory)
+        admitting.record(1)
         adoptionChanges = Gauge(label: "aether_bng_adoption_changes", factory: factory)
     }
 

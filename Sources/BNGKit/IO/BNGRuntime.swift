@@ -45,6 +45,8 @@ public final class BNGRuntime: Service, Sendable {
     let accounting: AccountingSender
     let publisher: OutboxPublisher<SQLiteOutbox, RedisStreamProducer>?
     let answers = AnswerBook()
+    /// Closed while the store cannot write: new subscribers are refused at the relay.
+    let admission = RelayAdmissionGate()
     let coldStart: Bool
     let metrics: BNGMetrics
     let logger: Logger
@@ -67,7 +69,7 @@ public final class BNGRuntime: Service, Sendable {
         let seed = sessions.filter { $0.phase == .active }.map { ($0.key.mac, $0.interface) }
         relay = try GatewayRelayService(configuration: settings.relay, serverDevice: settings.serverInterface,
                                         metrics: DHCPRelayMetrics(relay: settings.engine.bngID, factory: metricsFactory),
-                                        seed: seed, logger: logger) { observation in
+                                        seed: seed, gate: admission, logger: logger) { observation in
             inbox.push(.dhcp(observation), lane: .dhcp)
         }
         let radiusConfiguration = RADIUSClient.Configuration(timeout: .milliseconds(Int64(settings.radiusTimeout * 1000)),
@@ -87,11 +89,11 @@ public final class BNGRuntime: Service, Sendable {
         let store = self.store
         let accounting = AccountingSender(store: store, client: accountingClient, metricsFactory: metricsFactory, logger: logger)
         self.accounting = accounting
-        let metrics = self.metrics
+        let (metrics, admission) = (self.metrics, self.admission)
         storeWriter = try BatchingWorker(name: "aether-store", depth: Gauge(label: "aether_bng_store_queue_depth", factory: metricsFactory)) { batches in
             var merged = StoreBatch()
             for batch in batches { merged.merge(batch) }
-            Self.commit(merged, to: store, metrics: metrics, logger: logger)
+            Self.commit(merged, to: store, metrics: metrics, admission: admission, logger: logger)
             if !merged.accounting.isEmpty { accounting.notify() }
         }
         if let redis = settings.redis {
@@ -252,17 +254,28 @@ public final class BNGRuntime: Service, Sendable {
         if !batch.isEmpty { storeWriter.submit(batch) }
     }
 
-    /// Commits, retrying while the disk refuses (a full disk): sessions keep forwarding meanwhile.
-    static func commit(_ batch: StoreBatch, to store: BNGStore, metrics: BNGMetrics, logger: Logger) {
+    /// Commits, retrying while the disk refuses (a full disk): sessions keep forwarding meanwhile,
+    /// nothing queued is dropped, and new subscribers are refused at the relay (``admission``)
+    /// until a commit succeeds again — a session the BNG could not keep is not begun.
+    static func commit(_ batch: StoreBatch, to store: BNGStore, metrics: BNGMetrics, admission: RelayAdmissionGate, logger: Logger) {
         var delay = 0.05
         while true {
             let started = ContinuousClock.now
             do {
                 try store.commit(batch)
                 metrics.commit.record(duration: ContinuousClock.now - started)
+                if admission.set(open: true) {
+                    metrics.admitting.record(1)
+                    logger.notice("store writes again: new subscribers admitted", metadata: ["store": "\(store.path)"])
+                }
                 return
             } catch {
                 metrics.storeFailures.increment()
+                if admission.set(open: false) {
+                    metrics.admitting.record(0)
+                    logger.critical("store cannot write: new subscribers refused until it can; existing sessions keep forwarding",
+                                    metadata: ["store": "\(store.path)", "error": "\(error)"])
+                }
                 logger.error("store commit failed; retrying", metadata: ["error": "\(error)", "retry-in-seconds": "\(delay)"])
                 usleep(UInt32(delay * 1_000_000))
                 delay = min(delay * 2, 5)

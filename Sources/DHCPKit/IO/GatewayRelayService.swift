@@ -22,6 +22,7 @@ public final class GatewayRelayService: Service, Sendable {
     private let serverSocket: UDPSocket
     private let poller: SocketPoller
     private let configuration: GatewayRelayAgent.Configuration
+    private let gate: RelayAdmissionGate?
     private let seed: [(MACAddress, String)]
     private let observe: @Sendable (DHCPRelayObservation) -> Void
     /// What the relay counts (see ``DHCPRelayMetrics``).
@@ -33,9 +34,11 @@ public final class GatewayRelayService: Service, Sendable {
     ///   - serverDevice: interface toward the DHCP servers; `nil` accepts replies on any interface.
     ///   - seed: clients known from elsewhere (MAC and interface), e.g. a BNG's sessions after
     ///     a restart, so replies to their next unicast renewal are delivered.
+    ///   - gate: when given and closed, requests that begin a binding are refused (bound
+    ///     clients still renew); see ``RelayAdmissionGate``.
     ///   - observe: called for every relayed message (the session manager's input).
     public init(configuration: GatewayRelayAgent.Configuration, serverDevice: String?,
-                metrics: DHCPRelayMetrics? = nil, seed: [(MACAddress, String)] = [],
+                metrics: DHCPRelayMetrics? = nil, seed: [(MACAddress, String)] = [], gate: RelayAdmissionGate? = nil,
                 logger: Logger = Logger(label: "aether.dhcp.gateway-relay"),
                 observe: @escaping @Sendable (DHCPRelayObservation) -> Void = { _ in }) throws(DHCPKitError) {
         var sockets: [String: PacketSocket] = [:]
@@ -50,6 +53,7 @@ public final class GatewayRelayService: Service, Sendable {
         poller = try SocketPoller()
         self.configuration = configuration
         self.seed = seed
+        self.gate = gate
         self.metrics = metrics ?? DHCPRelayMetrics(relay: configuration.relayID?.description ?? "gateway")
         self.logger = logger
         self.observe = observe
@@ -68,6 +72,7 @@ public final class GatewayRelayService: Service, Sendable {
         agent.seed(seed, now: .now)
         var handlers: [(fileDescriptor: Int32, onReadable: () -> Void)] = clientSockets.map { name, socket in
             (socket.fileDescriptor, { socket.drainDHCP(metrics: self.metrics, side: .client) { _, message, arrival in
+                if let gate = self.gate { agent.admitsNewClients = gate.isOpen }
                 self.perform(agent.handle(.fromClient(message, interface: name), now: arrival), arrival: arrival)
                 self.metrics.learnedClients.record(agent.learnedInterfaces.count)
             } })

@@ -79,12 +79,14 @@ final class BNGLab: @unchecked Sendable {
 
     /// Builds the lab. `extraYAML` is appended to the BNG's configuration (timers, limits);
     /// `portRequestRate` limits each access-node port (`nil` for tests with many clients on one port).
+    /// With `redisPortOnBNG` the BNG reaches `redis` over TCP on 127.0.0.1 of its own namespace
+    /// (a private Redis listening there too, ``LabRedis``), everyone else through its socket.
     static func make(_ network: TestNetwork, endpoints: ServiceEndpoints, hosts count: Int,
                      leases: ServicesAttachment.Leases = .normal, provision: Bool = true,
                      timers: String = "interim_interval: 10\n  counters_interval: 2\n  idle_timeout: 600",
                      subscriberYAML: String = "", extraYAML: String = "", redis: RedisEndpoint? = nil,
                      portRequestRate: DHCPRequestRate? = DHCPRequestRate(perSecond: 20, burst: 40),
-                     loadNode: LoadNode? = nil, radiusOnBNG: Bool = false) async throws -> BNGLab {
+                     loadNode: LoadNode? = nil, radiusOnBNG: Bool = false, redisPortOnBNG: UInt16? = nil) async throws -> BNGLab {
         let accessNode = try await network.namespace("an")
         let bngNamespace = try await network.namespace("bng")
         let upstream = try await network.namespace("up")
@@ -210,7 +212,7 @@ final class BNGLab: @unchecked Sendable {
             coa:
               clients: [{ network: \(IPv4Network(containing: endpoints.servicesAddress, prefixLength: endpoints.servicesPrefixLength)), secret: { file: \(secrets)/radius } }]
             redis:
-              socket: \(redisSocket)
+            \(redisPortOnBNG.map { "  address: 127.0.0.1\n  port: \($0)" } ?? "  socket: \(redisSocket)")
             \(redis.password == nil ? "" : "  password: { file: \(secrets)/redis }")
               stream: \(stream)
             kea:

@@ -10,8 +10,10 @@ struct LabRedis {
     let directory: String
     var endpoint: RedisEndpoint { RedisEndpoint(address: .unixSocket(path: directory + "/redis.sock")) }
 
-    func start(_ network: TestNetwork, in namespace: NetworkNamespace, log: String) async throws -> BackgroundProcess {
-        let process = try network.spawn(["redis-server", "--port", "0", "--unixsocket", directory + "/redis.sock", "--unixsocketperm", "700",
+    /// Starts it on its socket and, with `tcpPort`, on 127.0.0.1 of `namespace` too.
+    func start(_ network: TestNetwork, in namespace: NetworkNamespace, tcpPort: UInt16? = nil, log: String) async throws -> BackgroundProcess {
+        let listen = tcpPort.map { ["--port", "\($0)", "--bind", "127.0.0.1"] } ?? ["--port", "0"]
+        let process = try network.spawn(["redis-server"] + listen + ["--unixsocket", directory + "/redis.sock", "--unixsocketperm", "700",
                                          "--dir", directory, "--appendonly", "yes", "--appendfsync", "always", "--save", ""],
                                         in: namespace, log: log)
         try await Readiness.wait(for: "private redis-server", timeoutSeconds: 20) {
