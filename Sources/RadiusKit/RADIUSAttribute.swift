@@ -1,3 +1,5 @@
+import Foundation
+
 /// One attribute as it appears on the wire: a Type octet and up to 253 value bytes
 /// (RFC 2865 §5).
 ///
@@ -13,6 +15,24 @@ public struct RADIUSAttribute: Sendable, Hashable, Codable, CustomStringConverti
     public init(type: RADIUSAttributeType, value: [UInt8]) {
         self.type = type
         self.value = value
+    }
+
+    private enum CodingKeys: String, CodingKey { case type, value }
+
+    /// Reads `{"type": …, "value": "<base64>"}`, and the `value` as an array of numbers as
+    /// stores written before kept it.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        type = try container.decode(RADIUSAttributeType.self, forKey: .type)
+        value = try container.decodeBytes(forKey: .value)
+    }
+
+    /// Writes the value as base64: a JSON array of numbers cost a boxed value per byte, and a
+    /// BNG stores every accounting request with its attributes.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(type, forKey: .type)
+        try container.encode(Data(value).base64EncodedString(), forKey: .value)
     }
 
     /// Type, then value in hex; a User-Password's bytes are left out as they are only hidden,

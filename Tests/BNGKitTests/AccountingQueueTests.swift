@@ -44,3 +44,26 @@ struct AccountingQueueTests {
         #expect(AccountingSender.position(of: 1, in: [QueuedAccounting]()) == nil)
     }
 }
+
+/// Bytes in the store's JSON: base64 strings now, arrays of numbers as stores written before kept
+/// them — both read back to the same values.
+@Suite("The BNG store's byte encoding")
+struct StoredBytesTests {
+    @Test func attributesAndClassesAreBase64AndTheOlderArraysStillRead() throws {
+        let attribute = RADIUSAttribute(type: .class, value: [0, 1, 2, 250, 255])
+        let policy = SessionPolicy(interimInterval: 300, classes: [[0xde, 0xad], []], filterID: "gold")
+        let encoder = JSONEncoder()
+        let attributeJSON = String(decoding: try encoder.encode(attribute), as: UTF8.self)
+        #expect(attributeJSON.contains("\"AAEC+v8=\""), "\(attributeJSON)")
+        let policyJSON = String(decoding: try encoder.encode(policy), as: UTF8.self)
+        #expect(policyJSON.contains("[\"3q0=\",\"\"]"), "\(policyJSON)")
+        #expect(try JSONDecoder().decode(RADIUSAttribute.self, from: Data(attributeJSON.utf8)) == attribute)
+        #expect(try JSONDecoder().decode(SessionPolicy.self, from: Data(policyJSON.utf8)) == policy)
+
+        let olderAttribute = #"{"type":25,"value":[0,1,2,250,255]}"#
+        #expect(try JSONDecoder().decode(RADIUSAttribute.self, from: Data(olderAttribute.utf8)) == attribute)
+        let olderPolicy = String(decoding: try encoder.encode(policy), as: UTF8.self).replacingOccurrences(of: "[\"3q0=\",\"\"]", with: "[[222,173],[]]")
+        #expect(try JSONDecoder().decode(SessionPolicy.self, from: Data(olderPolicy.utf8)) == policy)
+        #expect(throws: DecodingError.self) { try JSONDecoder().decode(RADIUSAttribute.self, from: Data(#"{"type":25,"value":"%%"}"#.utf8)) }
+    }
+}

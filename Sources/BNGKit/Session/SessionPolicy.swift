@@ -1,3 +1,4 @@
+import Foundation
 import RadiusKit
 
 /// What RADIUS decided for a session (Access-Accept or CoA-Request): shaping rates and the
@@ -25,6 +26,30 @@ public struct SessionPolicy: Hashable, Sendable, Codable {
         self.interimInterval = interimInterval
         self.classes = classes
         self.filterID = filterID
+    }
+
+    private enum CodingKeys: String, CodingKey { case rates, sessionTimeout, idleTimeout, interimInterval, classes, filterID }
+
+    /// Reads what ``encode(to:)`` writes; Class values also as arrays of numbers (older stores).
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        rates = try container.decode(RADIUSRateLimits.self, forKey: .rates)
+        sessionTimeout = try container.decodeIfPresent(UInt32.self, forKey: .sessionTimeout)
+        idleTimeout = try container.decodeIfPresent(UInt32.self, forKey: .idleTimeout)
+        interimInterval = try container.decodeIfPresent(UInt32.self, forKey: .interimInterval)
+        classes = try container.decodeByteList(forKey: .classes)
+        filterID = try container.decodeIfPresent(String.self, forKey: .filterID)
+    }
+
+    /// Class values as base64 strings: the session is stored on every interim update.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(rates, forKey: .rates)
+        try container.encodeIfPresent(sessionTimeout, forKey: .sessionTimeout)
+        try container.encodeIfPresent(idleTimeout, forKey: .idleTimeout)
+        try container.encodeIfPresent(interimInterval, forKey: .interimInterval)
+        try container.encode(classes.map { Data($0).base64EncodedString() }, forKey: .classes)
+        try container.encodeIfPresent(filterID, forKey: .filterID)
     }
 
     /// Reads an Access-Accept or CoA-Request. Rates come from the Aether vendor attributes or
