@@ -59,7 +59,8 @@ soak: build-tests
 
 ## make bench: Docs/PERFORMANCE.md — release builds of the products (.build-release), the bench
 ## harness (/16 Kea subnets), BENCH_RUNS runs of BENCH_SESSIONS subscribers per measurement and
-## of one BNG filled to BENCH_SCALE sessions (interim window BENCH_INTERIM s). About 30 minutes.
+## of one BNG filled to BENCH_SCALE sessions (an interim window of BENCH_INTERIM s at a fifth of it and
+## at all of it). About 45 minutes.
 BENCH_RUNS ?= 3
 BENCH_SESSIONS ?= 2000
 BENCH_SCALE ?= 50000
