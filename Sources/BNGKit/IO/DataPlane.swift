@@ -278,7 +278,8 @@ public final class DataPlane: Sendable {
             // costs the same at 50 sessions and at 50,000.
             let removals = run.compactMap { if case .remove(let id, let address) = $0 { (id, address) } else { nil } }
             let addresses = removals.map(\.1)
-            let counted = addresses.filter { kernel.firewall.subscribers.contains($0) }
+            let known = kernel.firewall.subscribers
+            let counted = addresses.filter { known.contains($0) }
             let readings = try kernel.firewall.counters(of: counted)
             if let shaper = kernel.shaper {
                 let shaped = addresses.filter { shaper.subscribers[$0] != nil }

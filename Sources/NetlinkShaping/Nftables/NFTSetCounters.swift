@@ -35,9 +35,7 @@ public final class NFTSetCounters: Sendable {
     /// - Throws: `NetlinkShapingError` with the kernel's errno (`objectNotFound` when the table
     ///   or set does not exist).
     public func counters(table: String, set: String, family: UInt8 = familyInet) throws -> [IPv4Address: Counter] {
-        var writer = NetlinkAttributeWriter(bytes: [family, UInt8(NFNETLINK_V0), 0, 0])
-        writer.append(UInt16(NFTA_SET_ELEM_LIST_TABLE.rawValue), string: table)
-        writer.append(UInt16(NFTA_SET_ELEM_LIST_SET.rawValue), string: set)
+        let writer = Self.elementList(table: table, set: set, family: family)
         let type = UInt16(NFNL_SUBSYS_NFTABLES << 8) | UInt16(NFT_MSG_GETSETELEM.rawValue)
         let messages = try socket.dump(NetlinkRequest(type: type, payload: writer.bytes, summary: "list set \(table) \(set)"))
         var result: [IPv4Address: Counter] = [:]
@@ -67,9 +65,7 @@ public final class NFTSetCounters: Sendable {
                                        payload: set.bytes, summary: "get set \(table) \(setName)")]
         requests.reserveCapacity(addresses.count + 1)
         for address in addresses {
-            var writer = NetlinkAttributeWriter(bytes: [family, UInt8(NFNETLINK_V0), 0, 0])
-            writer.append(UInt16(NFTA_SET_ELEM_LIST_TABLE.rawValue), string: table)
-            writer.append(UInt16(NFTA_SET_ELEM_LIST_SET.rawValue), string: setName)
+            var writer = Self.elementList(table: table, set: setName, family: family)
             writer.nest(UInt16(NFTA_SET_ELEM_LIST_ELEMENTS.rawValue)) { list in
                 list.nest(UInt16(NFTA_LIST_ELEM.rawValue)) { element in
                     element.nest(UInt16(NFTA_SET_ELEM_KEY.rawValue)) { key in
@@ -94,6 +90,14 @@ public final class NFTSetCounters: Sendable {
             }
         }
         return result
+    }
+
+    /// `nfgenmsg` and the table and set an element-list request is about.
+    private static func elementList(table: String, set: String, family: UInt8) -> NetlinkAttributeWriter {
+        var writer = NetlinkAttributeWriter(bytes: [family, UInt8(NFNETLINK_V0), 0, 0])
+        writer.append(UInt16(NFTA_SET_ELEM_LIST_TABLE.rawValue), string: table)
+        writer.append(UInt16(NFTA_SET_ELEM_LIST_SET.rawValue), string: set)
+        return writer
     }
 
     /// One `NFT_MSG_NEWSETELEM` answer: `nfgenmsg`, then the element list.
