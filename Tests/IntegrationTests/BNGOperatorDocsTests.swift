@@ -42,6 +42,10 @@ struct BNGOperatorDocsTests {
             try await Readiness.wait(for: "the disconnected session to be gone", timeoutSeconds: 20) {
                 try await lab.sessions().isEmpty
             }
+            // The Acct-Stop goes out after the session has left the table: wait for FreeRADIUS to store it.
+            try? await Readiness.wait(for: "the Acct-Stop in radacct", timeoutSeconds: 20) {
+                try lab.radacct().first?["cause"] ?? nil != nil
+            }
             #expect(try lab.radacct().first?["cause"] ?? nil == "Admin-Reset")
 
             // Every aether_bng_ metric the page's table names is exported.
